@@ -1,0 +1,5 @@
+export * from './errors.js';
+export * from './schemas.js';
+export * from './ports.js';
+export * from './records.js';
+export * from './memory/index.js';

@@ -1,0 +1,4 @@
+export { InMemoryBroker, InMemoryTaskQueue, type InMemoryTaskQueueOptions } from './task-queue.js';
+export { InMemoryResultStore, InMemoryStorage, type InMemoryResultStoreOptions } from './result-store.js';
+export { StaticTokenVerifier } from './token-verifier.js';
+export { FakeClassifier, type FakeClassifierOptions } from './fake-classifier.js';

@@ -1,0 +1,219 @@
+import { InvalidMessageError, UnavailableError, VisionqError } from '../errors.js';
+import { TaskMessageSchema } from '../schemas.js';
+import type {
+  ConsumeOptions,
+  Consumption,
+  DeliveredTask,
+  QueuedTask,
+  TaskHandler,
+  TaskQueue,
+} from '../ports.js';
+
+interface Envelope {
+  message: unknown;
+  image: Uint8Array;
+  /** Times this message was handed out and returned (RabbitMQ's x-delivery-count). */
+  returns: number;
+}
+
+interface QueueState {
+  ready: Envelope[];
+  deadLettered: Envelope[];
+  consumers: ConsumerState[];
+  nextConsumer: number;
+  /** Redeliveries allowed after the first delivery, fixed by whoever declared the queue first. */
+  deliveryLimit: number;
+}
+
+interface ConsumerState {
+  handler: TaskHandler;
+  prefetch: number;
+  inFlight: Set<Envelope>;
+  stopped: boolean;
+  settled: Set<Promise<void>>;
+}
+
+/**
+ * The broker that in-memory queues connect to. Several `InMemoryTaskQueue`s on one broker behave like several
+ * connections to one RabbitMQ: they share queues, and a crashed one's unacknowledged messages are redelivered.
+ */
+export class InMemoryBroker {
+  readonly #queues = new Map<string, QueueState>();
+
+  state(name: string, deliveryLimit = DEFAULT_DELIVERY_LIMIT): QueueState {
+    let state = this.#queues.get(name);
+    if (!state) {
+      state = { ready: [], deadLettered: [], consumers: [], nextConsumer: 0, deliveryLimit };
+      this.#queues.set(name, state);
+    }
+    return state;
+  }
+
+  /** Metadata of dead-lettered messages, oldest first (unvalidated: poison messages are kept as they came). */
+  deadLettered(name: string): unknown[] {
+    return this.state(name).deadLettered.map((envelope) => envelope.message);
+  }
+
+  /** Messages waiting for a consumer. */
+  depth(name: string): number {
+    return this.state(name).ready.length;
+  }
+
+  /** Enqueues a message as it is, skipping validation, as a foreign producer could. */
+  publishRaw(name: string, message: unknown, image: Uint8Array): void {
+    this.state(name).ready.push({ message, image, returns: 0 });
+    pump(this.state(name));
+  }
+}
+
+const DEFAULT_DELIVERY_LIMIT = 5;
+
+export interface InMemoryTaskQueueOptions {
+  broker?: InMemoryBroker;
+  queue?: string;
+  /** Redeliveries allowed after the first delivery before a message is dead-lettered. Default 5. */
+  deliveryLimit?: number;
+}
+
+/** `TaskQueue` in process memory: for tests and the embedded all-in-one mode. Nothing survives a restart. */
+export class InMemoryTaskQueue implements TaskQueue {
+  readonly broker: InMemoryBroker;
+  readonly queue: string;
+  readonly deliveryLimit: number;
+  #closed = false;
+  readonly #consumers = new Set<ConsumerState>();
+
+  constructor(options: InMemoryTaskQueueOptions = {}) {
+    this.broker = options.broker ?? new InMemoryBroker();
+    this.queue = options.queue ?? 'visionq.tasks';
+    this.deliveryLimit = options.deliveryLimit ?? DEFAULT_DELIVERY_LIMIT;
+    this.broker.state(this.queue, this.deliveryLimit);
+  }
+
+  async publish(task: QueuedTask): Promise<void> {
+    this.#assertOpen();
+    const parsed = TaskMessageSchema.safeParse(task.message);
+    if (!parsed.success) throw new InvalidMessageError(`invalid task message: ${parsed.error.message}`);
+    // Copy: the caller may reuse its buffer once publish resolved, as with a real broker.
+    this.broker.state(this.queue).ready.push({ message: parsed.data, image: task.image.slice(), returns: 0 });
+    pump(this.broker.state(this.queue));
+  }
+
+  async consume(handler: TaskHandler, options: ConsumeOptions): Promise<Consumption> {
+    this.#assertOpen();
+    if (!Number.isInteger(options.prefetch) || options.prefetch < 1) {
+      throw new RangeError('prefetch must be a positive integer');
+    }
+    const consumer: ConsumerState = {
+      handler,
+      prefetch: options.prefetch,
+      inFlight: new Set(),
+      stopped: false,
+      settled: new Set(),
+    };
+    const state = this.broker.state(this.queue);
+    state.consumers.push(consumer);
+    this.#consumers.add(consumer);
+    pump(state);
+    return { stop: () => this.#stop(consumer) };
+  }
+
+  async ping(): Promise<void> {
+    this.#assertOpen();
+  }
+
+  async close(): Promise<void> {
+    if (this.#closed) return;
+    await Promise.all([...this.#consumers].map((consumer) => this.#stop(consumer)));
+    this.#closed = true;
+  }
+
+  /**
+   * Simulates a process crash: consumers vanish without settling, and their unacknowledged messages go back to
+   * the queue with their delivery count raised, as RabbitMQ does when a channel closes.
+   */
+  crash(): void {
+    const state = this.broker.state(this.queue);
+    for (const consumer of this.#consumers) {
+      consumer.stopped = true;
+      state.consumers = state.consumers.filter((c) => c !== consumer);
+      const returned = [...consumer.inFlight];
+      consumer.inFlight.clear();
+      for (const envelope of returned.reverse()) requeue(state, envelope);
+    }
+    this.#consumers.clear();
+    this.#closed = true;
+    pump(state);
+  }
+
+  async #stop(consumer: ConsumerState): Promise<void> {
+    consumer.stopped = true;
+    const state = this.broker.state(this.queue);
+    state.consumers = state.consumers.filter((c) => c !== consumer);
+    await Promise.allSettled([...consumer.settled]);
+    this.#consumers.delete(consumer);
+    pump(state);
+  }
+
+  #assertOpen(): void {
+    if (this.#closed) throw new UnavailableError('queue is closed');
+  }
+}
+
+function requeue(state: QueueState, envelope: Envelope): void {
+  envelope.returns += 1;
+  if (envelope.returns > state.deliveryLimit) state.deadLettered.push(envelope);
+  else state.ready.unshift(envelope);
+}
+
+function pump(state: QueueState): void {
+  while (state.ready.length > 0) {
+    const consumer = nextWithCapacity(state);
+    if (!consumer) return;
+    const envelope = state.ready.shift() as Envelope;
+    deliver(state, consumer, envelope);
+  }
+}
+
+function nextWithCapacity(state: QueueState): ConsumerState | undefined {
+  const count = state.consumers.length;
+  for (let i = 0; i < count; i += 1) {
+    const index = (state.nextConsumer + i) % count;
+    const consumer = state.consumers[index] as ConsumerState;
+    if (!consumer.stopped && consumer.inFlight.size < consumer.prefetch) {
+      state.nextConsumer = (index + 1) % count;
+      return consumer;
+    }
+  }
+  return undefined;
+}
+
+function deliver(state: QueueState, consumer: ConsumerState, envelope: Envelope): void {
+  const parsed = TaskMessageSchema.safeParse(envelope.message);
+  if (!parsed.success) {
+    state.deadLettered.push(envelope);
+    return;
+  }
+  consumer.inFlight.add(envelope);
+  const task: DeliveredTask = {
+    message: parsed.data,
+    image: envelope.image,
+    deliveryCount: envelope.returns + 1,
+  };
+  const run = (async () => {
+    let outcome: 'ack' | 'retry' | 'dead-letter';
+    try {
+      await consumer.handler(task);
+      outcome = 'ack';
+    } catch (error) {
+      outcome = error instanceof VisionqError && !error.transient ? 'dead-letter' : 'retry';
+    }
+    // A crashed consumer has already given its messages back; settling them now would duplicate them.
+    if (!consumer.inFlight.delete(envelope)) return;
+    if (outcome === 'dead-letter') state.deadLettered.push(envelope);
+    else if (outcome === 'retry') requeue(state, envelope);
+    pump(state);
+  })();
+  consumer.settled.add(run);
+  void run.finally(() => consumer.settled.delete(run));
+}

@@ -1,0 +1,162 @@
+import type {
+  ModelRef,
+  Prediction,
+  ResultRecord,
+  PendingRecord,
+  TaskMessage,
+  TaskOutcome,
+  DisplayNames,
+} from './schemas.js';
+import type { VisionqError } from './errors.js';
+
+/** Something that holds connections, threads or timers. `close()` is idempotent. */
+export interface Closeable {
+  close(): Promise<void>;
+}
+
+// ---------------------------------------------------------------------------------------------------------
+// TokenVerifier
+
+export interface VerifiedToken {
+  uid: string;
+  /** Decoded claims, for apps that want `email`, custom claims and so on. */
+  claims: Readonly<Record<string, unknown>>;
+}
+
+export interface TokenVerifier extends Closeable {
+  /**
+   * Verifies a bearer token (without the `Bearer ` prefix).
+   * Resolves with the uid; rejects with `UnauthorizedError` (its `reason` says why) for any token that is not
+   * acceptable, or with `UnavailableError` when the identity provider cannot be reached.
+   */
+  verify(token: string): Promise<VerifiedToken>;
+}
+
+// ---------------------------------------------------------------------------------------------------------
+// TaskQueue
+
+/** A task as it travels on the queue: validated metadata plus the raw image bytes. */
+export interface QueuedTask {
+  message: TaskMessage;
+  image: Uint8Array;
+}
+
+export interface DeliveredTask extends QueuedTask {
+  /** 1 on first delivery; grows with every redelivery (handler failure or consumer crash). */
+  deliveryCount: number;
+}
+
+/**
+ * Handles one delivered task. Resolving acknowledges the message (it is gone for good). Rejecting with a
+ * transient error (`error.transient === true`, or any non-visionq error) returns it to the queue, up to the
+ * queue's delivery limit, after which it is dead-lettered. Rejecting with a permanent `VisionqError`
+ * dead-letters it at once.
+ */
+export type TaskHandler = (task: DeliveredTask) => Promise<void>;
+
+export interface ConsumeOptions {
+  /** Most messages handed to `handler` and not yet settled, at once. Bounds memory. */
+  prefetch: number;
+}
+
+export interface Consumption {
+  /** Stops taking new messages and resolves once every handler in flight has settled (and been acked). */
+  stop(): Promise<void>;
+}
+
+export interface TaskQueue extends Closeable {
+  /**
+   * Queues one task. Resolves only once the task is safely queued (RabbitMQ: publisher confirm). Rejects with
+   * `InvalidMessageError` when the metadata fails the schema, or `UnavailableError` when the queue cannot take
+   * it now; it never waits forever.
+   */
+  publish(task: QueuedTask): Promise<void>;
+
+  /**
+   * Starts delivering tasks to `handler`, at most `prefetch` unsettled at once. Messages whose metadata fails
+   * the schema never reach the handler: they are dead-lettered. Survives reconnects by itself.
+   */
+  consume(handler: TaskHandler, options: ConsumeOptions): Promise<Consumption>;
+
+  /** Resolves when the queue is reachable now; rejects with `UnavailableError` otherwise. */
+  ping(): Promise<void>;
+}
+
+// ---------------------------------------------------------------------------------------------------------
+// ResultStore
+
+export interface IdempotencyClaim {
+  /** Client-chosen key, scoped to the record's owner. */
+  key: string;
+  /** Identifies the request body (e.g. a hash of the image), to tell a retry from a different request. */
+  fingerprint: string;
+}
+
+export type CreateOutcome =
+  | { created: true; record: ResultRecord }
+  /** The owner already used this idempotency key for a live task: that task, and whether it was the same body. */
+  | { created: false; record: ResultRecord; sameRequest: boolean };
+
+export interface ResultStore extends Closeable {
+  /**
+   * Stores a new `queued` record. With `idempotency`, atomically claims the owner's key first: if the key
+   * already names a live task, nothing is written and that task is returned instead. Rejects with
+   * `ConflictError` if a record with this task id exists, `UnavailableError` if the store is unreachable.
+   * The record lives for the store's pending TTL until it ends.
+   */
+  create(record: PendingRecord, options?: { idempotency?: IdempotencyClaim }): Promise<CreateOutcome>;
+
+  /**
+   * Moves a `queued` task to `processing`. No effect on a task that already ended (a late redelivery never
+   * reopens a finished task). Resolves with the record as stored afterwards, or `undefined` if there is none.
+   */
+  markProcessing(taskId: string): Promise<ResultRecord | undefined>;
+
+  /**
+   * Ends a task. The first completion wins: if the task already ended, nothing changes and the stored record is
+   * returned. Creates the record (with `owner`) if it expired or was never written. Terminal records live for
+   * the store's result TTL. Wakes every `waitFor` of this task, in any process.
+   */
+  complete(taskId: string, owner: string, outcome: TaskOutcome): Promise<ResultRecord>;
+
+  /** The record, or `undefined` if unknown or expired. Rejects with `CorruptRecordError` if it fails the schema. */
+  get(taskId: string): Promise<ResultRecord | undefined>;
+
+  /**
+   * Resolves with the record as soon as the task has ended, or after `timeoutMs` (or when `signal` aborts) with
+   * the record as it is then. An unknown task (`undefined`) or one that already ended resolves at once.
+   * Never polls: completion wakes it, whichever client or process completed it.
+   */
+  waitFor(taskId: string, timeoutMs: number, signal?: AbortSignal): Promise<ResultRecord | undefined>;
+
+  /** Removes a task and any idempotency key naming it (used when the task could not be queued). */
+  delete(taskId: string): Promise<void>;
+
+  /** Resolves when the store is reachable now; rejects with `UnavailableError` otherwise. */
+  ping(): Promise<void>;
+}
+
+// ---------------------------------------------------------------------------------------------------------
+// Classifier
+
+export interface LabelInfo {
+  id: string;
+  names?: DisplayNames;
+}
+
+export interface ModelInfo extends ModelRef {
+  labels: readonly LabelInfo[];
+}
+
+export type Classification = { ok: true; prediction: Prediction } | { ok: false; error: VisionqError };
+
+export interface Classifier extends Closeable {
+  readonly model: ModelInfo;
+
+  /**
+   * Classifies encoded images (JPEG, PNG, …), one result per image in the same order. An image that cannot be
+   * decoded yields `{ ok: false, error: InvalidImageError }` without failing the others. Rejects only when the
+   * classifier itself fails (closed, model error).
+   */
+  classify(images: readonly Uint8Array[]): Promise<Classification[]>;
+}

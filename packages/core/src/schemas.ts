@@ -1,0 +1,120 @@
+import { z } from 'zod';
+
+/** Task ids are UUID v4, minted by the API. */
+export const TaskIdSchema = z.uuidv4();
+export type TaskId = z.infer<typeof TaskIdSchema>;
+
+export const IMAGE_TYPES = [
+  'image/jpeg',
+  'image/png',
+  'image/webp',
+  'image/gif',
+  'image/avif',
+  'image/tiff',
+] as const;
+export const ImageTypeSchema = z.enum(IMAGE_TYPES);
+export type ImageType = z.infer<typeof ImageTypeSchema>;
+
+/** Bumped when the queue message metadata changes shape; consumers refuse versions they do not know. */
+export const TASK_MESSAGE_SCHEMA_VERSION = 1;
+
+/** Firebase uids are at most 128 characters. */
+export const OwnerSchema = z.string().min(1).max(128);
+
+/**
+ * Metadata that travels with each queued image. The image itself is the raw message body; this is what the
+ * producer validates before publishing and the consumer validates after receiving.
+ */
+export const TaskMessageSchema = z.object({
+  taskId: TaskIdSchema,
+  owner: OwnerSchema,
+  contentType: ImageTypeSchema,
+  /** Milliseconds since the epoch, when the API accepted the upload. */
+  timestamp: z.number().int().nonnegative(),
+  schemaVersion: z.literal(TASK_MESSAGE_SCHEMA_VERSION),
+});
+export type TaskMessage = z.infer<typeof TaskMessageSchema>;
+
+export const TaskStatusSchema = z.enum(['queued', 'processing', 'succeeded', 'failed']);
+export type TaskStatus = z.infer<typeof TaskStatusSchema>;
+export const TERMINAL_STATUSES: readonly TaskStatus[] = ['succeeded', 'failed'];
+export function isTerminal(status: TaskStatus): boolean {
+  return TERMINAL_STATUSES.includes(status);
+}
+
+/** Display names of a label by language tag, e.g. `{ en: "Stop", es: "Alto" }`. */
+export const DisplayNamesSchema = z.record(z.string().min(2).max(35), z.string());
+export type DisplayNames = z.infer<typeof DisplayNamesSchema>;
+
+export const ScoredLabelSchema = z.object({
+  label: z.string().min(1),
+  confidence: z.number().min(0).max(1),
+  names: DisplayNamesSchema.optional(),
+});
+export type ScoredLabel = z.infer<typeof ScoredLabelSchema>;
+
+/** The best label, its confidence, and the top-k list (best first, including the best label). */
+export const PredictionSchema = ScoredLabelSchema.extend({
+  top_k: z.array(ScoredLabelSchema).min(1),
+});
+export type Prediction = z.infer<typeof PredictionSchema>;
+
+export const ModelRefSchema = z.object({
+  name: z.string().min(1),
+  version: z.string().min(1),
+});
+export type ModelRef = z.infer<typeof ModelRefSchema>;
+
+export const TaskErrorSchema = z.object({
+  code: z.string().min(1),
+  message: z.string(),
+});
+export type TaskError = z.infer<typeof TaskErrorSchema>;
+
+const isoDate = z.iso.datetime();
+
+const RecordBase = z.object({
+  task_id: TaskIdSchema,
+  owner: OwnerSchema,
+  created_at: isoDate,
+  updated_at: isoDate,
+});
+
+export const PendingRecordSchema = RecordBase.extend({
+  status: z.enum(['queued', 'processing']),
+});
+export const SucceededRecordSchema = RecordBase.extend({
+  status: z.literal('succeeded'),
+  result: PredictionSchema,
+  model: ModelRefSchema,
+  completed_at: isoDate,
+});
+export const FailedRecordSchema = RecordBase.extend({
+  status: z.literal('failed'),
+  error: TaskErrorSchema,
+  model: ModelRefSchema.optional(),
+  completed_at: isoDate,
+});
+
+/** One record per task, as kept by the ResultStore. */
+export const ResultRecordSchema = z.discriminatedUnion('status', [
+  PendingRecordSchema,
+  SucceededRecordSchema,
+  FailedRecordSchema,
+]);
+export type ResultRecord = z.infer<typeof ResultRecordSchema>;
+export type PendingRecord = z.infer<typeof PendingRecordSchema>;
+export type TerminalRecord = z.infer<typeof SucceededRecordSchema> | z.infer<typeof FailedRecordSchema>;
+
+/** How a task ended, as the worker reports it. */
+export const TaskOutcomeSchema = z.discriminatedUnion('status', [
+  z.object({ status: z.literal('succeeded'), result: PredictionSchema, model: ModelRefSchema }),
+  z.object({ status: z.literal('failed'), error: TaskErrorSchema, model: ModelRefSchema.optional() }),
+]);
+export type TaskOutcome = z.infer<typeof TaskOutcomeSchema>;
+
+/** A fresh `queued` record, timestamps set to `now`. */
+export function newQueuedRecord(taskId: string, owner: string, now: Date = new Date()): PendingRecord {
+  const at = now.toISOString();
+  return { task_id: taskId, owner, status: 'queued', created_at: at, updated_at: at };
+}

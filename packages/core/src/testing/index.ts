@@ -1,0 +1,17 @@
+export type { ContractContext, ContractOptions, ContractTestFn } from './types.js';
+export { taskQueueContract, type TaskQueueHarness, type TaskQueueHarnessFactory } from './task-queue.js';
+export {
+  resultStoreContract,
+  type ResultStoreHarness,
+  type ResultStoreHarnessFactory,
+  type ResultStoreHarnessOptions,
+} from './result-store.js';
+export {
+  tokenVerifierContract,
+  type RejectedToken,
+  type TokenVerifierHarness,
+  type TokenVerifierHarnessFactory,
+} from './token-verifier.js';
+export { classifierContract, type ClassifierHarness, type ClassifierHarnessFactory } from './classifier.js';
+export * from './fixtures.js';
+export { eventually, gate, sleep } from './wait.js';

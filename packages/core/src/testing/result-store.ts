@@ -1,0 +1,292 @@
+import { ConflictError, CorruptRecordError, InvalidRequestError, UnavailableError } from '../errors.js';
+import type { ResultStore } from '../ports.js';
+import type { ResultRecord } from '../schemas.js';
+import { failed, pendingRecord, succeeded } from './fixtures.js';
+import type { ContractOptions, ContractTestFn } from './types.js';
+import { sleep } from './wait.js';
+
+export interface ResultStoreHarnessOptions {
+  resultTtlMs: number;
+  pendingTtlMs: number;
+}
+
+/** What a `ResultStore` implementation provides to run the contract: isolated storage per call. */
+export interface ResultStoreHarness {
+  store: ResultStore;
+  /** Another client on the same storage, as a second process would hold. */
+  connect(): Promise<ResultStore>;
+  /** Writes raw text where the record of `taskId` lives, as a bug or another program could. */
+  writeRaw(taskId: string, text: string): Promise<void>;
+  /** Closes every client and removes what the harness wrote. */
+  cleanup(): Promise<void>;
+}
+
+export type ResultStoreHarnessFactory = (options: ResultStoreHarnessOptions) => Promise<ResultStoreHarness>;
+
+const TIMEOUT = 20_000;
+const LONG = { resultTtlMs: 60_000, pendingTtlMs: 120_000 };
+
+/** Registers the `ResultStore` contract: every promise the port makes, each with its failing path. */
+export function resultStoreContract(
+  it: ContractTestFn,
+  createHarness: ResultStoreHarnessFactory,
+  options: ContractOptions = {},
+): void {
+  const withHarness =
+    (ttl: ResultStoreHarnessOptions, body: (h: ResultStoreHarness, store: ResultStore) => Promise<void>) =>
+    async () => {
+      const harness = await createHarness(ttl);
+      try {
+        await body(harness, harness.store);
+      } finally {
+        await harness.cleanup();
+      }
+    };
+  const test = (name: string, fn: Parameters<ContractTestFn>[1]) => it(`ResultStore: ${name}`, fn, TIMEOUT);
+
+  test('create then get returns the record; an unknown id reads as undefined', async ({ expect }) =>
+    withHarness(LONG, async (_h, store) => {
+      const record = pendingRecord();
+      expect(await store.create(record)).toEqual({ created: true, record });
+      expect(await store.get(record.task_id)).toEqual(record);
+      expect(await store.get(pendingRecord().task_id)).toBeUndefined();
+    })());
+
+  test('create rejects an invalid record and writes nothing', async ({ expect }) =>
+    withHarness(LONG, async (_h, store) => {
+      const record = pendingRecord();
+      await expect(store.create({ ...record, owner: '' })).rejects.toBeInstanceOf(InvalidRequestError);
+      expect(await store.get(record.task_id)).toBeUndefined();
+    })());
+
+  test('create refuses a task id that already exists', async ({ expect }) =>
+    withHarness(LONG, async (_h, store) => {
+      const record = pendingRecord();
+      await store.create(record);
+      await expect(store.create(record)).rejects.toBeInstanceOf(ConflictError);
+    })());
+
+  test('markProcessing moves queued to processing, and reports a missing task as undefined', async ({
+    expect,
+  }) =>
+    withHarness(LONG, async (_h, store) => {
+      const record = pendingRecord();
+      await store.create(record);
+      expect(await store.markProcessing(record.task_id)).toMatchObject({ status: 'processing' });
+      expect(await store.get(record.task_id)).toMatchObject({ status: 'processing', owner: record.owner });
+      expect(await store.markProcessing(pendingRecord().task_id)).toBeUndefined();
+    })());
+
+  test('complete stores the outcome with completion time; failed outcomes keep their error', async ({
+    expect,
+  }) =>
+    withHarness(LONG, async (_h, store) => {
+      const ok = pendingRecord();
+      const bad = pendingRecord();
+      await store.create(ok);
+      await store.create(bad);
+      const done = await store.complete(ok.task_id, ok.owner, succeeded('stop', 0.9));
+      expect(done).toMatchObject({
+        status: 'succeeded',
+        result: { label: 'stop' },
+        created_at: ok.created_at,
+      });
+      expect(await store.get(ok.task_id)).toEqual(done);
+      const fail = await store.complete(bad.task_id, bad.owner, failed('invalid_image'));
+      expect(fail).toMatchObject({ status: 'failed', error: { code: 'invalid_image' } });
+      expect(fail.status === 'failed' && typeof fail.completed_at).toBe('string');
+    })());
+
+  test('complete rejects an invalid outcome and leaves the record as it was', async ({ expect }) =>
+    withHarness(LONG, async (_h, store) => {
+      const record = pendingRecord();
+      await store.create(record);
+      const bogus = { status: 'succeeded', result: { label: 'x', confidence: 7, top_k: [] } } as never;
+      await expect(store.complete(record.task_id, record.owner, bogus)).rejects.toBeInstanceOf(
+        InvalidRequestError,
+      );
+      expect(await store.get(record.task_id)).toEqual(record);
+    })());
+
+  test('complete creates the record when it is missing (expired before the worker finished)', async ({
+    expect,
+  }) =>
+    withHarness(LONG, async (_h, store) => {
+      const taskId = pendingRecord().task_id;
+      const done = await store.complete(taskId, 'bob', succeeded());
+      expect(done).toMatchObject({ task_id: taskId, owner: 'bob', status: 'succeeded' });
+      expect(await store.get(taskId)).toEqual(done);
+    })());
+
+  test('the first completion wins; a late processing or second completion changes nothing', async ({
+    expect,
+  }) =>
+    withHarness(LONG, async (_h, store) => {
+      const record = pendingRecord();
+      await store.create(record);
+      const first = await store.complete(record.task_id, record.owner, succeeded('stop'));
+      expect(await store.complete(record.task_id, record.owner, failed())).toEqual(first);
+      expect(await store.markProcessing(record.task_id)).toEqual(first);
+      expect(await store.get(record.task_id)).toEqual(first);
+    })());
+
+  test('concurrent writers from several clients agree on one winner', async ({ expect }) =>
+    withHarness(LONG, async (h, store) => {
+      const other = await h.connect();
+      const record = pendingRecord();
+      await store.create(record);
+      const labels = Array.from({ length: 20 }, (_, i) => `label_${i}`);
+      const results = await Promise.all(
+        labels.flatMap((label, i) => [
+          (i % 2 ? store : other).complete(record.task_id, record.owner, succeeded(label)),
+          (i % 2 ? other : store).markProcessing(record.task_id),
+        ]),
+      );
+      const completions = results.filter((_, i) => i % 2 === 0) as ResultRecord[];
+      const winner = await store.get(record.task_id);
+      expect(winner?.status).toBe('succeeded');
+      for (const result of completions) expect(result).toEqual(winner);
+    })());
+
+  test('a finished record expires after the result TTL; a pending one lives on its own, longer TTL', async ({
+    expect,
+  }) =>
+    withHarness({ resultTtlMs: 400, pendingTtlMs: 5_000 }, async (_h, store) => {
+      const done = pendingRecord();
+      const waiting = pendingRecord();
+      await store.create(done);
+      await store.create(waiting);
+      await store.complete(done.task_id, done.owner, succeeded());
+      expect(await store.get(done.task_id)).toBeDefined();
+      await sleep(1_000);
+      expect(await store.get(done.task_id)).toBeUndefined();
+      expect(await store.get(waiting.task_id)).toEqual(waiting);
+    })());
+
+  test('a pending record expires after the pending TTL', async ({ expect }) =>
+    withHarness({ resultTtlMs: 5_000, pendingTtlMs: 400 }, async (_h, store) => {
+      const record = pendingRecord();
+      await store.create(record);
+      await sleep(1_000);
+      expect(await store.get(record.task_id)).toBeUndefined();
+    })());
+
+  test('waitFor wakes the moment the task ends, from another client, long before its timeout', async ({
+    expect,
+  }) =>
+    withHarness(LONG, async (h, store) => {
+      const worker = await h.connect();
+      const record = pendingRecord();
+      await store.create(record);
+      const started = Date.now();
+      const waiting = store.waitFor(record.task_id, 10_000);
+      await sleep(200);
+      const completedAt = Date.now();
+      await worker.complete(record.task_id, record.owner, succeeded());
+      const result = await waiting;
+      const woke = Date.now();
+      expect(result?.status).toBe('succeeded');
+      expect(woke - completedAt).toBeLessThan(500);
+      expect(woke - started).toBeLessThan(2_000);
+    })());
+
+  test('waitFor returns the record as it is when the timeout passes without completion', async ({ expect }) =>
+    withHarness(LONG, async (_h, store) => {
+      const record = pendingRecord();
+      await store.create(record);
+      await store.markProcessing(record.task_id);
+      const started = Date.now();
+      const result = await store.waitFor(record.task_id, 300);
+      expect(Date.now() - started).toBeGreaterThanOrEqual(280);
+      expect(result).toMatchObject({ task_id: record.task_id, status: 'processing' });
+    })());
+
+  test('waitFor answers at once for a finished task and for an unknown one', async ({ expect }) =>
+    withHarness(LONG, async (_h, store) => {
+      const record = pendingRecord();
+      await store.create(record);
+      await store.complete(record.task_id, record.owner, failed());
+      const started = Date.now();
+      expect(await store.waitFor(record.task_id, 5_000)).toMatchObject({ status: 'failed' });
+      expect(await store.waitFor(pendingRecord().task_id, 5_000)).toBeUndefined();
+      expect(Date.now() - started).toBeLessThan(1_000);
+    })());
+
+  test('waitFor ends early when its signal aborts', async ({ expect }) =>
+    withHarness(LONG, async (_h, store) => {
+      const record = pendingRecord();
+      await store.create(record);
+      const controller = new AbortController();
+      const started = Date.now();
+      setTimeout(() => controller.abort(), 100);
+      const result = await store.waitFor(record.task_id, 10_000, controller.signal);
+      expect(Date.now() - started).toBeLessThan(2_000);
+      expect(result?.status).toBe('queued');
+    })());
+
+  test('many concurrent waiters each wake on their own task', async ({ expect }) =>
+    withHarness(LONG, async (h, store) => {
+      const worker = await h.connect();
+      const records = Array.from({ length: 50 }, () => pendingRecord());
+      await Promise.all(records.map((record) => store.create(record)));
+      const waits = records.map((record) => store.waitFor(record.task_id, 10_000));
+      await sleep(100);
+      await Promise.all(
+        records.map((record, i) => worker.complete(record.task_id, record.owner, succeeded(`label_${i}`))),
+      );
+      const results = await Promise.all(waits);
+      results.forEach((result, i) =>
+        expect(result).toMatchObject({ status: 'succeeded', result: { label: `label_${i}` } }),
+      );
+    })());
+
+  test('idempotency: the same key returns the live task; another body is told apart; keys are per owner', async ({
+    expect,
+  }) =>
+    withHarness(LONG, async (_h, store) => {
+      const first = pendingRecord('alice');
+      const claim = { key: 'retry-1', fingerprint: 'sha256:aaa' };
+      expect((await store.create(first, { idempotency: claim })).created).toBe(true);
+      const retry = await store.create(pendingRecord('alice'), { idempotency: claim });
+      expect(retry).toEqual({ created: false, record: first, sameRequest: true });
+      const other = await store.create(pendingRecord('alice'), {
+        idempotency: { key: 'retry-1', fingerprint: 'sha256:bbb' },
+      });
+      expect(other).toMatchObject({ created: false, sameRequest: false, record: { task_id: first.task_id } });
+      const bob = pendingRecord('bob');
+      expect(await store.create(bob, { idempotency: claim })).toEqual({ created: true, record: bob });
+    })());
+
+  test('delete removes a task and frees its idempotency key', async ({ expect }) =>
+    withHarness(LONG, async (_h, store) => {
+      const first = pendingRecord('alice');
+      const claim = { key: 'k', fingerprint: 'f' };
+      await store.create(first, { idempotency: claim });
+      await store.delete(first.task_id);
+      expect(await store.get(first.task_id)).toBeUndefined();
+      const second = pendingRecord('alice');
+      expect(await store.create(second, { idempotency: claim })).toEqual({ created: true, record: second });
+    })());
+
+  test('a corrupt stored value reads as CorruptRecordError, not a crash', async ({ expect }) =>
+    withHarness(LONG, async (h, store) => {
+      const notJson = pendingRecord();
+      const wrongShape = pendingRecord();
+      await h.writeRaw(notJson.task_id, '{"task_id": tru');
+      await h.writeRaw(wrongShape.task_id, JSON.stringify({ ...wrongShape, status: 'exploded' }));
+      await expect(store.get(notJson.task_id)).rejects.toBeInstanceOf(CorruptRecordError);
+      await expect(store.get(wrongShape.task_id)).rejects.toBeInstanceOf(CorruptRecordError);
+      await store.ping();
+    })());
+
+  test('a closed client refuses work with UnavailableError', async ({ expect }) =>
+    withHarness(LONG, async (h) => {
+      const client = await h.connect();
+      await client.ping();
+      await client.close();
+      await expect(client.get(pendingRecord().task_id)).rejects.toBeInstanceOf(UnavailableError);
+      await expect(client.ping()).rejects.toBeInstanceOf(UnavailableError);
+    })());
+
+  options.additionalTests?.(it);
+}

@@ -1,0 +1,152 @@
+import { describe, expect, it } from 'vitest';
+import {
+  InMemoryBroker,
+  InMemoryResultStore,
+  InMemoryStorage,
+  InMemoryTaskQueue,
+  type ResultRecord,
+  type TaskOutcome,
+  type TaskQueue,
+} from '../src/index.js';
+import {
+  resultStoreContract,
+  taskQueueContract,
+  type ContractTestFn,
+  type ResultStoreHarnessFactory,
+  type TaskQueueHarnessFactory,
+} from '../src/testing/index.js';
+
+// The suites prove themselves: each deliberately broken double below must fail the contract test that guards
+// the promise it breaks (and the honest doubles pass them all, in memory-contracts.test.ts).
+
+type Collected = { name: string; fn: Parameters<ContractTestFn>[1] };
+
+function collect(register: (it: ContractTestFn) => void): Collected[] {
+  const tests: Collected[] = [];
+  register((name, fn) => tests.push({ name, fn }));
+  return tests;
+}
+
+async function failures(register: (it: ContractTestFn) => void, only: string): Promise<string[]> {
+  const failed: string[] = [];
+  for (const test of collect(register).filter((t) => t.name.includes(only))) {
+    await test.fn({ expect }).then(
+      () => undefined,
+      () => failed.push(test.name),
+    );
+  }
+  return failed;
+}
+
+/** `target` with some methods replaced; the others stay bound to it. */
+function override<T extends object>(target: T, overrides: Partial<T>): T {
+  return new Proxy(target, {
+    get(object, property) {
+      if (property in overrides) return overrides[property as keyof T];
+      const value = Reflect.get(object, property) as unknown;
+      return typeof value === 'function' ? value.bind(object) : value;
+    },
+  });
+}
+
+function queueHarness(wrap: (queue: InMemoryTaskQueue) => TaskQueue): TaskQueueHarnessFactory {
+  return async () => {
+    const broker = new InMemoryBroker();
+    const clients: InMemoryTaskQueue[] = [];
+    const wrapped = new Map<TaskQueue, InMemoryTaskQueue>();
+    return {
+      deliveryLimit: 3,
+      connect: async () => {
+        const client = new InMemoryTaskQueue({ broker, queue: 'broken', deliveryLimit: 3 });
+        clients.push(client);
+        const outer = wrap(client);
+        wrapped.set(outer, client);
+        return outer;
+      },
+      crash: async (queue) => wrapped.get(queue)?.crash(),
+      deadLettered: async () => broker.deadLettered('broken'),
+      publishRaw: async (message, image) => broker.publishRaw('broken', message, image),
+      cleanup: async () => void (await Promise.all(clients.map((client) => client.close()))),
+    };
+  };
+}
+
+function storeHarness(wrap: (store: InMemoryResultStore) => InMemoryResultStore): ResultStoreHarnessFactory {
+  return async (ttl) => {
+    const storage = new InMemoryStorage();
+    const connect = async () => wrap(new InMemoryResultStore({ ...ttl, storage }));
+    const store = await connect();
+    return {
+      store,
+      connect,
+      writeRaw: async (id, text) => store.writeRaw(id, text),
+      cleanup: async () => undefined,
+    };
+  };
+}
+
+describe('the TaskQueue contract fails broken queues', () => {
+  it('catches a queue that acknowledges before the handler has finished', async () => {
+    const ackEarly = queueHarness((queue) =>
+      override<TaskQueue>(queue, {
+        consume: (handler: Parameters<TaskQueue['consume']>[0], options: { prefetch: number }) =>
+          queue.consume(async (task) => void handler(task).catch(() => undefined), options),
+      }),
+    );
+    expect(await failures((it) => taskQueueContract(it, ackEarly), 'acknowledges only after')).toHaveLength(
+      1,
+    );
+  });
+
+  it('catches a queue that retries permanent failures', async () => {
+    const retryAll = queueHarness((queue) =>
+      override<TaskQueue>(queue, {
+        consume: (handler: Parameters<TaskQueue['consume']>[0], options: { prefetch: number }) =>
+          queue.consume(async (task) => {
+            await handler(task).catch((error: unknown) => {
+              throw new Error('flattened', { cause: error });
+            });
+          }, options),
+      }),
+    );
+    expect(await failures((it) => taskQueueContract(it, retryAll), 'permanent failure')).toHaveLength(1);
+  });
+
+  it('catches a queue that ignores prefetch', async () => {
+    const greedy = queueHarness((queue) =>
+      override<TaskQueue>(queue, {
+        consume: (handler: Parameters<TaskQueue['consume']>[0], options: { prefetch: number }) =>
+          queue.consume(handler, { prefetch: options.prefetch * 100 }),
+      }),
+    );
+    expect(await failures((it) => taskQueueContract(it, greedy), 'more than `prefetch`')).toHaveLength(1);
+  });
+});
+
+describe('the ResultStore contract fails broken stores', () => {
+  it('catches a store where the last completion wins', async () => {
+    const lastWins = storeHarness((store) => {
+      const complete = async (taskId: string, owner: string, outcome: TaskOutcome): Promise<ResultRecord> => {
+        await store.delete(taskId);
+        return store.complete(taskId, owner, outcome);
+      };
+      return override(store, { complete });
+    });
+    expect(await failures((it) => resultStoreContract(it, lastWins), 'first completion wins')).toHaveLength(
+      1,
+    );
+  });
+
+  it('catches a store whose waitFor sleeps instead of waking on completion', async () => {
+    const sleepy = storeHarness((store) => {
+      const waitFor = async (taskId: string, timeoutMs: number) => {
+        await new Promise((resolve) => setTimeout(resolve, Math.min(timeoutMs, 1_000)));
+        return store.get(taskId);
+      };
+      return override(store, { waitFor });
+    });
+    expect(await failures((it) => resultStoreContract(it, sleepy), 'waitFor wakes the moment')).toHaveLength(
+      1,
+    );
+  });
+});

@@ -1,0 +1,12 @@
+import { defineConfig } from 'vitest/config';
+import { shared, testDefaults } from './vitest.shared.js';
+
+export default defineConfig({
+  ...shared,
+  test: {
+    ...testDefaults,
+    include: ['test/**/*.test.ts', '{packages,apps,examples}/*/test/**/*.test.ts'],
+    exclude: [...testDefaults.exclude, '**/*.disruptive.test.ts'],
+    reporters: ['default', ['json', { outputFile: 'test-results/main.json' }]],
+  },
+});
