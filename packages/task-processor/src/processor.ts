@@ -1,0 +1,115 @@
+import {
+  isTerminal,
+  type Classification,
+  type Classifier,
+  type Consumption,
+  type DeliveredTask,
+  type ResultRecord,
+  type ResultStore,
+  type TaskOutcome,
+  type TaskQueue,
+} from '@visionq/core';
+import { Batcher } from './batcher.js';
+import { DEFAULT_RETRY, retryTransient, type RetryPolicy } from './retry.js';
+
+export interface TaskProcessorOptions {
+  queue: TaskQueue;
+  store: ResultStore;
+  classifier: Classifier;
+  /** Messages held at once: bounds memory. At least `maxBatch`, ideally two batches' worth. */
+  prefetch: number;
+  /** Most images classified in one inference call. */
+  maxBatch: number;
+  /** Longest an image waits for batch-mates, in milliseconds. */
+  maxDelayMs: number;
+  /** How store writes are retried during an outage before the task goes back to the queue. */
+  retry?: Partial<RetryPolicy>;
+  /** On `stop()`, how long tasks may keep retrying store writes before going back to the queue. Default 10 s. */
+  stopGraceMs?: number;
+  /** Observers, for logs and metrics. They must not throw. */
+  events?: TaskProcessorEvents;
+}
+
+export interface TaskProcessorEvents {
+  taskEnded?(record: ResultRecord, info: { durationMs: number; deliveryCount: number }): void;
+  batchClassified?(size: number, durationMs: number): void;
+  /** A delivery that will be retried (transient) or dead-lettered (permanent). */
+  taskError?(taskId: string, error: unknown): void;
+}
+
+export interface TaskProcessor {
+  /** Starts consuming. */
+  start(): Promise<void>;
+  /** Stops taking tasks and resolves once every task in hand has been stored and acknowledged. */
+  stop(): Promise<void>;
+}
+
+/**
+ * The worker's loop: for each delivered task, mark it `processing`, classify it together with whatever arrived
+ * with it, store the outcome, and only then let the queue acknowledge it. A worker that dies anywhere in between
+ * leaves the message unacknowledged, so it is redelivered and the task still ends.
+ */
+export function createTaskProcessor(options: TaskProcessorOptions): TaskProcessor {
+  const { queue, store, classifier, events = {} } = options;
+  if (options.prefetch < options.maxBatch) throw new RangeError('prefetch must be at least maxBatch');
+  const retry: RetryPolicy = { ...DEFAULT_RETRY, ...options.retry };
+  const stopping = new AbortController();
+  const batcher = new Batcher<Uint8Array, Classification>({
+    maxSize: options.maxBatch,
+    maxDelayMs: options.maxDelayMs,
+    run: async (images) => {
+      const started = performance.now();
+      const results = await classifier.classify(images);
+      events.batchClassified?.(images.length, performance.now() - started);
+      return results;
+    },
+  });
+  let consumption: Consumption | undefined;
+
+  const handle = async (task: DeliveredTask): Promise<void> => {
+    const started = performance.now();
+    const { taskId, owner } = task.message;
+    try {
+      const current = await retryTransient(() => store.markProcessing(taskId), retry, stopping.signal);
+      // Redelivered after its result was stored but before the ack: nothing left to do.
+      if (current && isTerminal(current.status)) return;
+      const classification = await batcher.add(task.image);
+      const record = await retryTransient(
+        () => store.complete(taskId, owner, toOutcome(classification, classifier)),
+        retry,
+        stopping.signal,
+      );
+      events.taskEnded?.(record, {
+        durationMs: performance.now() - started,
+        deliveryCount: task.deliveryCount,
+      });
+    } catch (error) {
+      events.taskError?.(taskId, error);
+      throw error;
+    }
+  };
+
+  return {
+    async start() {
+      consumption ??= await queue.consume(handle, { prefetch: options.prefetch });
+    },
+    async stop() {
+      const running = consumption;
+      consumption = undefined;
+      batcher.flush();
+      // Tasks stuck retrying a dead store give up after the grace period and go back to the queue.
+      const grace = setTimeout(() => stopping.abort(), options.stopGraceMs ?? 10_000);
+      await running?.stop();
+      clearTimeout(grace);
+      stopping.abort();
+    },
+  };
+}
+
+function toOutcome(classification: Classification, classifier: Classifier): TaskOutcome {
+  const model = { name: classifier.model.name, version: classifier.model.version };
+  if (classification.ok) return { status: 'succeeded', result: classification.prediction, model };
+  // Only a bad image is the image's fault; anything else is ours and worth another delivery.
+  if (classification.error.code !== 'invalid_image') throw classification.error;
+  return { status: 'failed', error: { code: 'invalid_image', message: classification.error.message }, model };
+}

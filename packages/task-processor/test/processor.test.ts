@@ -1,0 +1,166 @@
+import {
+  FakeClassifier,
+  InMemoryBroker,
+  InMemoryResultStore,
+  InMemoryTaskQueue,
+  UnavailableError,
+  newQueuedRecord,
+  type Classification,
+  type ResultStore,
+} from '@visionq/core';
+import { ONE_PIXEL_PNG, eventually, gate, taskMessage } from '@visionq/core/testing';
+import { afterEach, describe, expect, it } from 'vitest';
+import { createTaskProcessor, type TaskProcessor } from '../src/index.js';
+
+const image = (n: number) => Uint8Array.from([...ONE_PIXEL_PNG, n]);
+const cleanups: (() => Promise<void>)[] = [];
+afterEach(async () => {
+  await Promise.all(cleanups.splice(0).map((cleanup) => cleanup()));
+});
+
+function setup(overrides: { classifier?: FakeClassifier; store?: ResultStore; maxBatch?: number } = {}) {
+  const broker = new InMemoryBroker();
+  const store = overrides.store ?? new InMemoryResultStore({ resultTtlMs: 60_000, pendingTtlMs: 60_000 });
+  const classifier = overrides.classifier ?? new FakeClassifier();
+  const producer = new InMemoryTaskQueue({ broker, deliveryLimit: 3 });
+  const processors: TaskProcessor[] = [];
+  const startWorker = async (maxBatch = overrides.maxBatch ?? 4) => {
+    const queue = new InMemoryTaskQueue({ broker, deliveryLimit: 3 });
+    const processor = createTaskProcessor({
+      queue,
+      store,
+      classifier,
+      prefetch: maxBatch * 2,
+      maxBatch,
+      maxDelayMs: 20,
+    });
+    await processor.start();
+    processors.push(processor);
+    return { queue, processor };
+  };
+  const submit = async (bytes: Uint8Array, owner = 'alice') => {
+    const message = taskMessage({ owner });
+    await store.create(newQueuedRecord(message.taskId, owner));
+    await producer.publish({ message, image: bytes });
+    return message.taskId;
+  };
+  cleanups.push(async () => {
+    await Promise.all(processors.map((processor) => processor.stop()));
+  });
+  return { broker, store, classifier, startWorker, submit };
+}
+
+describe('createTaskProcessor', () => {
+  it('classifies every task and stores a succeeded record', async () => {
+    const { store, startWorker, submit } = setup();
+    await startWorker();
+    const ids = await Promise.all(Array.from({ length: 10 }, (_, n) => submit(image(n))));
+    const records = await Promise.all(ids.map((id) => store.waitFor(id, 5_000)));
+    for (const record of records)
+      expect(record).toMatchObject({ status: 'succeeded', model: { name: 'fake' } });
+  });
+
+  it('classifies tasks that arrive together in one batch, never above maxBatch', async () => {
+    const classifier = new FakeClassifier({ delayMs: 30 });
+    const sizes: number[] = [];
+    const classify = classifier.classify.bind(classifier);
+    classifier.classify = async (images) => (sizes.push(images.length), classify(images));
+    const { store, startWorker, submit } = setup({ classifier, maxBatch: 4 });
+    const ids = await Promise.all(Array.from({ length: 12 }, (_, n) => submit(image(n))));
+    await startWorker(4);
+    await Promise.all(ids.map((id) => store.waitFor(id, 5_000)));
+    expect(Math.max(...sizes)).toBe(4);
+    expect(sizes.reduce((a, b) => a + b, 0)).toBe(12);
+  });
+
+  it('ends an undecodable image as failed with invalid_image, and acknowledges it', async () => {
+    const { broker, store, startWorker, submit } = setup();
+    await startWorker();
+    const id = await submit(new TextEncoder().encode('definitely not an image'));
+    expect(await store.waitFor(id, 5_000)).toMatchObject({
+      status: 'failed',
+      error: { code: 'invalid_image' },
+    });
+    await eventually(() => broker.depth('visionq.tasks') === 0);
+    expect(broker.deadLettered('visionq.tasks')).toEqual([]);
+  });
+
+  it('a worker that dies mid-batch leaves its tasks to the next worker, which ends them all', async () => {
+    const hold = gate();
+    const stuck = new FakeClassifier();
+    const classify = stuck.classify.bind(stuck);
+    let calls = 0;
+    stuck.classify = async (images) =>
+      calls++ === 0 ? (await hold.promise, classify(images)) : classify(images);
+    const { store, startWorker, submit } = setup({ classifier: stuck });
+    const first = await startWorker();
+    const ids = await Promise.all(Array.from({ length: 4 }, (_, n) => submit(image(n))));
+    await eventually(() => calls === 1, 5_000, 'the first batch to start');
+    first.queue.crash();
+    await startWorker();
+    const records = await Promise.all(ids.map((id) => store.waitFor(id, 5_000)));
+    for (const record of records) expect(record?.status).toBe('succeeded');
+    hold.open();
+  });
+
+  it('rides out a store outage: completion is retried with backoff and the task is not lost', async () => {
+    const real = new InMemoryResultStore({ resultTtlMs: 60_000, pendingTtlMs: 60_000 });
+    let failures = 3;
+    const flaky = new Proxy(real, {
+      get(target, property) {
+        if (property === 'complete' && failures > 0) {
+          return async () => {
+            failures -= 1;
+            throw new UnavailableError('store is down');
+          };
+        }
+        const value = Reflect.get(target, property) as unknown;
+        return typeof value === 'function' ? value.bind(target) : value;
+      },
+    });
+    const { broker, startWorker, submit } = setup({ store: flaky });
+    await startWorker();
+    const id = await submit(image(1));
+    expect(await real.waitFor(id, 10_000)).toMatchObject({ status: 'succeeded' });
+    expect(failures).toBe(0);
+    expect(broker.deadLettered('visionq.tasks')).toEqual([]);
+  });
+
+  it('a redelivered task that already ended is acknowledged without classifying it again', async () => {
+    const classifier = new FakeClassifier();
+    let classified = 0;
+    const classify = classifier.classify.bind(classifier);
+    classifier.classify = async (images) => ((classified += images.length), classify(images));
+    const { store, startWorker, submit } = setup({ classifier });
+    const message = taskMessage();
+    await store.complete(message.taskId, 'alice', {
+      status: 'failed',
+      error: { code: 'invalid_image', message: 'x' },
+    });
+    await startWorker();
+    const id = await submit(image(1));
+    await store.waitFor(id, 5_000);
+    expect(classified).toBe(1);
+  });
+
+  it('a classifier failure (not the image) is retried and then dead-lettered, never stored as the answer', async () => {
+    const broken = new FakeClassifier();
+    broken.classify = async (): Promise<Classification[]> => {
+      throw new UnavailableError('model crashed');
+    };
+    const { broker, store, startWorker, submit } = setup({ classifier: broken });
+    await startWorker();
+    const id = await submit(image(1));
+    await eventually(() => broker.deadLettered('visionq.tasks').length === 1, 5_000, 'dead-lettering');
+    expect((await store.get(id))?.status).toBe('processing');
+  });
+
+  it('stop() finishes the tasks in hand before resolving', async () => {
+    const { store, startWorker, submit } = setup({ classifier: new FakeClassifier({ delayMs: 100 }) });
+    const { processor } = await startWorker();
+    const id = await submit(image(1));
+    await eventually(async () => (await store.get(id))?.status === 'processing');
+    await processor.stop();
+    expect((await store.get(id))?.status).toBe('succeeded');
+  });
+});
