@@ -1,0 +1,47 @@
+import { UnsupportedTypeError } from '@visionq/core';
+import sharp from 'sharp';
+import { detectImageType } from './detect.js';
+import { tooManyPixels, undecodable } from './errors.js';
+import type { PreprocessSpec } from './spec.js';
+
+/** Interleaved 8-bit pixels (HWC) at the model's input size: RGB, or one grey channel. */
+export interface RawPixels {
+  data: Buffer;
+  channels: 1 | 3;
+}
+
+/**
+ * Decodes one image and resizes it to the model's input, entirely in libvips (on the libuv threadpool, off the
+ * event loop). Phones' EXIF orientation is applied, only the first frame of an animation is read, alpha is
+ * flattened onto the spec's background, and any colour space or bit depth (greyscale, CMYK, 16-bit) ends as
+ * 8-bit sRGB or grey. The pixel limit is checked on the header before a single pixel is decoded.
+ */
+export async function decodeRaw(
+  bytes: Uint8Array,
+  spec: PreprocessSpec,
+  maxPixels: number,
+): Promise<RawPixels> {
+  if (!detectImageType(bytes)) throw new UnsupportedTypeError();
+  const [r, g, b] = spec.background;
+  const background = { r, g, b, alpha: 1 };
+  try {
+    const image = sharp(bytes, { limitInputPixels: false, autoOrient: true, pages: 1, sequentialRead: true });
+    const { width, height } = await image.metadata();
+    if (!width || !height) throw new Error('header has no dimensions');
+    if (width * height > maxPixels) throw tooManyPixels(width, height, maxPixels);
+    // Resizing before flattening does the per-pixel work at the model's size; sharp premultiplies alpha itself.
+    const pipeline = image
+      .resize(spec.width, spec.height, { fit: FITS[spec.resize], position: 'centre', background })
+      .flatten({ background })
+      .toColourspace(spec.channels === 1 ? 'b-w' : 'srgb')
+      .raw({ depth: 'uchar' });
+    const { data, info } = await pipeline.toBuffer({ resolveWithObject: true });
+    if (info.channels !== spec.channels || info.width !== spec.width || info.height !== spec.height)
+      throw new Error(`decoded ${info.width}×${info.height}×${info.channels}, expected otherwise`);
+    return { data, channels: spec.channels };
+  } catch (cause) {
+    throw undecodable(cause);
+  }
+}
+
+const FITS = { fill: 'fill', cover: 'cover', contain: 'contain' } as const;
