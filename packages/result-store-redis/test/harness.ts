@@ -1,0 +1,66 @@
+import { randomUUID } from 'node:crypto';
+import type { ResultStoreHarness, ResultStoreHarnessOptions } from '@visionq/core/testing';
+import type { Redis, RedisOptions } from 'ioredis';
+import {
+  createRedisClient,
+  createRedisResultStore,
+  whenRedisReady,
+  type RedisResultStore,
+} from '../src/index.js';
+import { KeyLayout } from '../src/keys.js';
+
+/** Stores on one fresh key prefix, each with its own client, all removed by `cleanup`. */
+export interface RedisHarness extends ResultStoreHarness {
+  store: RedisResultStore;
+  keys: KeyLayout;
+  /** The client of `store`. */
+  client: Redis;
+  connect(): Promise<RedisResultStore>;
+}
+
+export async function redisHarness(
+  url: string,
+  ttl: Partial<ResultStoreHarnessOptions> = {},
+  clientOptions: RedisOptions = {},
+): Promise<RedisHarness> {
+  const keys = new KeyLayout(`visionq-test:${randomUUID()}:`);
+  const clients: Redis[] = [];
+  const stores: RedisResultStore[] = [];
+  const connect = async () => {
+    const client = createRedisClient(url, clientOptions);
+    client.on('error', () => undefined);
+    clients.push(client);
+    const store = createRedisResultStore({ client, keyPrefix: keys.prefix, ...ttl });
+    stores.push(store);
+    return store;
+  };
+  const store = await connect();
+  const client = clients[0] as Redis;
+  return {
+    store,
+    keys,
+    client,
+    connect,
+    writeRaw: async (taskId, text) => {
+      await whenRedisReady(client);
+      await client.set(keys.task(taskId), text, 'PX', 60_000);
+    },
+    cleanup: async () => {
+      await Promise.all(stores.map((s) => s.close()));
+      const admin = createRedisClient(url);
+      admin.on('error', () => undefined);
+      try {
+        await whenRedisReady(admin);
+        let cursor = '0';
+        do {
+          const [next, found] = await admin.scan(cursor, 'MATCH', `${keys.prefix}*`, 'COUNT', 1000);
+          if (found.length > 0) await admin.del(...found);
+          cursor = next;
+        } while (cursor !== '0');
+      } finally {
+        admin.disconnect();
+        for (const c of clients) c.disconnect();
+      }
+    },
+  };
+}
