@@ -1,0 +1,66 @@
+import { InvalidMessageError, TaskMessageSchema, type DeliveredTask, type TaskMessage } from '@visionq/core';
+import type { Message, MessageProperties, Options } from 'amqplib';
+
+/**
+ * How task metadata travels in AMQP properties and headers. The image is the raw body. `timestamp` is also
+ * kept in the standard property, in seconds as AMQP defines it; the header keeps the exact milliseconds.
+ */
+export const TASK_HEADERS = {
+  owner: 'visionq-owner',
+  schemaVersion: 'visionq-schema-version',
+  timestampMs: 'visionq-timestamp-ms',
+} as const;
+
+/**
+ * Publish properties for a task's metadata. Takes metadata as it is, unvalidated (tests publish poison with
+ * it); `publish` validates before calling this.
+ */
+export function publishProperties(message: Partial<Record<keyof TaskMessage, unknown>>): Options.Publish {
+  const headers: Record<string, unknown> = {};
+  const set = (header: string, value: unknown) => {
+    if (value !== undefined) headers[header] = value;
+  };
+  set(TASK_HEADERS.owner, message.owner);
+  set(TASK_HEADERS.schemaVersion, message.schemaVersion);
+  set(TASK_HEADERS.timestampMs, message.timestamp);
+  return {
+    persistent: true,
+    mandatory: true,
+    headers,
+    ...(typeof message.taskId === 'string' && { messageId: message.taskId }),
+    ...(typeof message.contentType === 'string' && { contentType: message.contentType }),
+    ...(typeof message.timestamp === 'number' && { timestamp: Math.floor(message.timestamp / 1000) }),
+  };
+}
+
+/** The metadata a message carries, as it came (unvalidated): what dead-letter tooling shows. */
+export function messageMetadata(properties: MessageProperties): Record<string, unknown> {
+  const headers: Record<string, unknown> = properties.headers ?? {};
+  const metadata: Record<string, unknown> = {
+    taskId: properties.messageId,
+    owner: headers[TASK_HEADERS.owner],
+    contentType: properties.contentType,
+    timestamp: headers[TASK_HEADERS.timestampMs],
+    schemaVersion: headers[TASK_HEADERS.schemaVersion],
+  };
+  for (const key of Object.keys(metadata)) if (metadata[key] === undefined) delete metadata[key];
+  return metadata;
+}
+
+export type Decoded = { ok: true; task: DeliveredTask } | { ok: false; error: InvalidMessageError };
+
+/** Validates a delivery with the core schema. Never throws: a poison message is a value, to dead-letter. */
+export function decodeDelivery(message: Message): Decoded {
+  const parsed = TaskMessageSchema.safeParse(messageMetadata(message.properties));
+  if (!parsed.success)
+    return {
+      ok: false,
+      error: new InvalidMessageError('task metadata fails the schema', { cause: parsed.error }),
+    };
+  if (message.content.length === 0)
+    return { ok: false, error: new InvalidMessageError('task has no image bytes') };
+  // RabbitMQ counts returns in x-delivery-count, absent on the first delivery.
+  const returns = message.properties.headers?.['x-delivery-count'];
+  const deliveryCount = (typeof returns === 'number' && Number.isSafeInteger(returns) ? returns : 0) + 1;
+  return { ok: true, task: { message: parsed.data, image: message.content, deliveryCount } };
+}

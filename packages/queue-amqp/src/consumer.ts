@@ -1,0 +1,219 @@
+import {
+  UnavailableError,
+  isVisionqError,
+  type Consumption,
+  type DeliveredTask,
+  type TaskHandler,
+} from '@visionq/core';
+import type { Channel, ConsumeMessage, RecoveringChannelModel } from 'amqplib';
+import { ExponentialBackoff, handleAll, retry, type RetryPolicy } from 'cockatiel';
+import { decodeDelivery } from './codec.js';
+import type { Settings } from './options.js';
+import { declareTopology } from './topology.js';
+import { withTimeout } from './timeout.js';
+
+type Outcome = 'ack' | 'requeue' | 'dead-letter';
+
+/**
+ * One `consume()` call: its own channel with its own prefetch, subscribed again (with backoff) whenever the
+ * channel or the connection is lost. Every message is settled on the channel it came on; if that channel has
+ * died, the broker has already put the message back, so there is nothing left to do.
+ */
+export class Consumer implements Consumption {
+  readonly #model: RecoveringChannelModel;
+  readonly #handler: TaskHandler;
+  readonly #prefetch: number;
+  readonly #settings: Settings;
+  readonly #resubscribe: RetryPolicy;
+  readonly #abort = new AbortController();
+  #channel: Channel | undefined;
+  #consumerTag: string | undefined;
+  #subscribing: Promise<void> | undefined;
+  #stopping: Promise<void> | undefined;
+  readonly #inFlight = new Set<Promise<void>>();
+  /** Wakes handlers waiting out a requeue delay, so that stopping is not held up by them. */
+  readonly #wake = new Set<() => void>();
+
+  constructor(model: RecoveringChannelModel, handler: TaskHandler, prefetch: number, settings: Settings) {
+    this.#model = model;
+    this.#handler = handler;
+    this.#prefetch = prefetch;
+    this.#settings = settings;
+    this.#resubscribe = retry(handleAll, {
+      maxAttempts: Number.POSITIVE_INFINITY,
+      backoff: new ExponentialBackoff({
+        initialDelay: settings.reconnect.initialDelayMs,
+        maxDelay: settings.reconnect.maxDelayMs,
+      }),
+    });
+  }
+
+  get #stopped(): boolean {
+    return this.#abort.signal.aborted;
+  }
+
+  /** Subscribes for the first time; rejects with `UnavailableError` if that takes longer than the timeout. */
+  async start(): Promise<void> {
+    try {
+      await withTimeout(
+        this.#subscribe(),
+        this.#settings.timeoutMs,
+        () => new UnavailableError(`could not subscribe to ${this.#settings.queue} in time`),
+      );
+    } catch (error) {
+      this.#abandon();
+      throw error instanceof UnavailableError
+        ? error
+        : new UnavailableError(`could not subscribe to ${this.#settings.queue}`, { cause: error });
+    }
+  }
+
+  stop(): Promise<void> {
+    this.#stopping ??= this.#drain();
+    return this.#stopping;
+  }
+
+  /** A crashed process settles nothing and drains nothing: the broker requeues what it had. */
+  abandon(): void {
+    this.#abandon();
+  }
+
+  #abandon(): void {
+    this.#abort.abort();
+    this.#channel = undefined;
+  }
+
+  async #drain(): Promise<void> {
+    this.#abort.abort();
+    for (const wake of this.#wake) wake();
+    const channel = this.#channel;
+    const tag = this.#consumerTag;
+    if (channel && tag) {
+      await withTimeout(
+        channel.cancel(tag),
+        this.#settings.timeoutMs,
+        () => new Error('cancel timed out'),
+      ).catch(() => undefined);
+    }
+    await Promise.allSettled([...this.#inFlight]);
+    this.#channel = undefined;
+    if (channel) await channel.close().catch(() => undefined);
+  }
+
+  #subscribe(): Promise<void> {
+    this.#subscribing ??= this.#resubscribe
+      .execute(() => this.#subscribeOnce(), this.#abort.signal)
+      .finally(() => {
+        this.#subscribing = undefined;
+      });
+    return this.#subscribing;
+  }
+
+  async #subscribeOnce(): Promise<void> {
+    if (this.#stopped) return;
+    // Cheap and idempotent; brings the queue back if it was deleted while the connection stayed up.
+    // Waits for the connection when there is none: amqplib's recovery brings it back.
+    await declareTopology(this.#model, this.#settings);
+    const channel = await this.#model.createChannel();
+    channel.on('error', (error: Error) =>
+      this.#settings.logger.warn(
+        { err: error.message, queue: this.#settings.queue },
+        'consumer channel error',
+      ),
+    );
+    channel.once('close', () => this.#channelClosed(channel));
+    this.#channel = channel;
+    try {
+      await channel.prefetch(this.#prefetch);
+      const { consumerTag } = await channel.consume(this.#settings.queue, (m) => this.#receive(channel, m), {
+        noAck: false,
+      });
+      this.#consumerTag = consumerTag;
+    } catch (error) {
+      await channel.close().catch(() => undefined);
+      throw error;
+    }
+    if (this.#channel !== channel) throw new Error('channel closed while subscribing');
+    if (this.#stopped) await channel.close().catch(() => undefined);
+  }
+
+  #channelClosed(channel: Channel): void {
+    if (this.#channel !== channel) return;
+    this.#channel = undefined;
+    for (const wake of this.#wake) wake();
+    if (this.#stopped || this.#subscribing) return;
+    this.#settings.logger.warn(
+      { queue: this.#settings.queue },
+      'consumer lost its channel; subscribing again',
+    );
+    void this.#subscribe().catch(() => undefined);
+  }
+
+  #receive(channel: Channel, message: ConsumeMessage | null): void {
+    if (message === null) {
+      // The broker cancelled the consumer (the queue was deleted): closing the channel subscribes again.
+      void channel.close().catch(() => undefined);
+      return;
+    }
+    if (this.#stopped) {
+      // Arrived between stop() and the broker's cancel-ok: give it straight back.
+      settle(channel, message, 'requeue');
+      return;
+    }
+    const decoded = decodeDelivery(message);
+    if (!decoded.ok) {
+      this.#settings.logger.warn(
+        { queue: this.#settings.queue, task_id: message.properties.messageId, reason: decoded.error.message },
+        'dead-lettering a task message that fails the schema',
+      );
+      settle(channel, message, 'dead-letter');
+      return;
+    }
+    const run = this.#handle(channel, message, decoded.task);
+    this.#inFlight.add(run);
+    void run.finally(() => this.#inFlight.delete(run));
+  }
+
+  async #handle(channel: Channel, message: ConsumeMessage, task: DeliveredTask): Promise<void> {
+    let outcome: Outcome;
+    try {
+      await this.#handler(task);
+      outcome = 'ack';
+    } catch (error) {
+      outcome = isVisionqError(error) && !error.transient ? 'dead-letter' : 'requeue';
+    }
+    if (outcome === 'requeue') await this.#pause(this.#requeueDelay(task.deliveryCount));
+    settle(channel, message, outcome);
+  }
+
+  /** Holds a failed message (and its prefetch slot) for a while, so a failing dependency is not a hot loop. */
+  #pause(ms: number): Promise<void> {
+    if (this.#stopped || ms === 0) return Promise.resolve();
+    return new Promise((resolve) => {
+      const wake = () => {
+        clearTimeout(timer);
+        this.#wake.delete(wake);
+        resolve();
+      };
+      const timer = setTimeout(wake, ms);
+      this.#wake.add(wake);
+    });
+  }
+
+  #requeueDelay(deliveryCount: number): number {
+    const { initialDelayMs, maxDelayMs } = this.#settings.requeueDelay;
+    let backoff = new ExponentialBackoff({ initialDelay: initialDelayMs, maxDelay: maxDelayMs }).next();
+    for (let n = 1; n < deliveryCount && backoff.duration < maxDelayMs; n += 1)
+      backoff = backoff.next(undefined);
+    return Math.min(backoff.duration, maxDelayMs);
+  }
+}
+
+function settle(channel: Channel, message: ConsumeMessage, outcome: Outcome): void {
+  try {
+    if (outcome === 'ack') channel.ack(message);
+    else channel.nack(message, false, outcome === 'requeue');
+  } catch {
+    // The channel is gone, and with it the delivery: the broker has already requeued the message.
+  }
+}

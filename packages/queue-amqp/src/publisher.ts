@@ -1,0 +1,85 @@
+import { InvalidMessageError, TaskMessageSchema, UnavailableError, type QueuedTask } from '@visionq/core';
+import type { ConfirmChannel, Message, RecoveringChannelModel } from 'amqplib';
+import { publishProperties } from './codec.js';
+import { withTimeout } from './timeout.js';
+
+/** Publishes on one confirm channel, re-created after the connection or the channel was lost. */
+export class Publisher {
+  readonly #model: RecoveringChannelModel;
+  readonly #queue: string;
+  readonly #timeoutMs: number;
+  #channel: Promise<ConfirmChannel> | undefined;
+  /** Message ids the broker returned as unroutable; the return always arrives before the confirm. */
+  readonly #returned = new Set<string>();
+
+  constructor(model: RecoveringChannelModel, queue: string, timeoutMs: number) {
+    this.#model = model;
+    this.#queue = queue;
+    this.#timeoutMs = timeoutMs;
+  }
+
+  async publish(task: QueuedTask): Promise<void> {
+    const parsed = TaskMessageSchema.safeParse(task.message);
+    if (!parsed.success)
+      throw new InvalidMessageError(`invalid task message: ${parsed.error.message}`, { cause: parsed.error });
+    if (!(task.image instanceof Uint8Array) || task.image.byteLength === 0)
+      throw new InvalidMessageError('a task needs the image bytes');
+    const message = parsed.data;
+    const image = Buffer.from(task.image.buffer, task.image.byteOffset, task.image.byteLength);
+    const confirmed = (async () => {
+      const current = this.#confirmChannel();
+      const channel = await current;
+      await new Promise<void>((resolve, reject) => {
+        const settle = (error: unknown) => (error ? reject(error) : resolve());
+        try {
+          channel.sendToQueue(this.#queue, image, publishProperties(message), settle);
+        } catch (error) {
+          // Closed under us before the close event reached us: open a new one next time.
+          if (this.#channel === current) this.#channel = undefined;
+          reject(error);
+        }
+      });
+    })();
+    try {
+      // Waits for a connection too, so a short outage costs latency rather than an error.
+      await withTimeout(
+        confirmed,
+        this.#timeoutMs,
+        () => new UnavailableError(`RabbitMQ did not confirm the task within ${this.#timeoutMs} ms`),
+      );
+    } catch (error) {
+      this.#returned.delete(message.taskId);
+      if (error instanceof UnavailableError) throw error;
+      throw new UnavailableError('RabbitMQ did not take the task', { cause: error });
+    }
+    if (this.#returned.delete(message.taskId))
+      throw new UnavailableError(`queue ${this.#queue} does not exist: the task was not queued`);
+  }
+
+  async close(): Promise<void> {
+    const channel = this.#channel;
+    this.#channel = undefined;
+    if (channel) await channel.then((c) => c.close()).catch(() => undefined);
+  }
+
+  #confirmChannel(): Promise<ConfirmChannel> {
+    if (this.#channel) return this.#channel;
+    const opening = this.#model.createConfirmChannel().then((channel) => {
+      // Channel errors also close it; the close handler below is what matters.
+      channel.on('error', () => undefined);
+      channel.on('close', () => {
+        if (this.#channel === opening) this.#channel = undefined;
+      });
+      channel.on('return', (returned: Message) => {
+        const id = returned.properties.messageId;
+        if (typeof id === 'string') this.#returned.add(id);
+      });
+      return channel;
+    });
+    opening.catch(() => {
+      if (this.#channel === opening) this.#channel = undefined;
+    });
+    this.#channel = opening;
+    return opening;
+  }
+}

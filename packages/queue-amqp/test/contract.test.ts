@@ -1,0 +1,10 @@
+import { taskQueueContract } from '@visionq/core/testing';
+import { describe, it } from 'vitest';
+import { probeServer } from '../../../test/support/servers.js';
+import { amqpHarness } from './harness.js';
+
+const server = await probeServer('amqp');
+
+describe.skipIf(!server.available)('AmqpTaskQueue against RabbitMQ', () => {
+  taskQueueContract(it, () => amqpHarness(server.url));
+});

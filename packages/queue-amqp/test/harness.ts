@@ -1,0 +1,88 @@
+import { randomUUID } from 'node:crypto';
+import type { TaskQueue } from '@visionq/core';
+import type { TaskQueueHarness } from '@visionq/core/testing';
+import { connect, type GetMessage } from 'amqplib';
+import { publishProperties } from '../src/codec.js';
+import { createAmqpTaskQueue, messageMetadata, type AmqpTaskQueueOptions } from '../src/index.js';
+import { crash, type AmqpTaskQueue } from '../src/queue.js';
+import { declareTopology, type Topology } from '../src/topology.js';
+
+export interface AmqpHarness extends TaskQueueHarness {
+  readonly topology: Topology;
+  connect(extra?: Partial<AmqpTaskQueueOptions>): Promise<AmqpTaskQueue>;
+  /** Dead letters as RabbitMQ keeps them (with x-death), oldest first. */
+  deadLetters(): Promise<GetMessage[]>;
+  /** Messages ready in the task queue. */
+  depth(): Promise<number>;
+}
+
+/** Fast settings, so that the contract's retries and reconnects take milliseconds rather than seconds. */
+export const FAST: Partial<AmqpTaskQueueOptions> = {
+  deliveryLimit: 2,
+  timeoutMs: 3000,
+  connectTimeoutMs: 5000,
+  reconnect: { initialDelayMs: 50, maxDelayMs: 1000 },
+  requeueDelay: { initialDelayMs: 20, maxDelayMs: 100 },
+};
+
+/** One uniquely named queue (with its dead-letter exchange and queue) per harness, removed by cleanup(). */
+export async function amqpHarness(
+  url: string,
+  extra: Partial<AmqpTaskQueueOptions> = {},
+): Promise<AmqpHarness> {
+  const queue = `visionq-test-${randomUUID()}`;
+  const options: AmqpTaskQueueOptions = { url, queue, ...FAST, ...extra };
+  const topology: Topology = {
+    queue,
+    deadLetterExchange: `${queue}.dlx`,
+    deadLetterQueue: `${queue}.dlq`,
+    deliveryLimit: options.deliveryLimit ?? 5,
+  };
+  const admin = await connect(url);
+  admin.on('error', () => undefined);
+  await declareTopology(admin, topology);
+  const channel = await admin.createConfirmChannel();
+  const clients = new Set<AmqpTaskQueue>();
+  const dead: GetMessage[] = [];
+
+  const deadLetters = async () => {
+    // Destructive reads, remembered here: the harness owns its dead-letter queue.
+    for (;;) {
+      const message = await channel.get(topology.deadLetterQueue, { noAck: true });
+      if (message === false) return dead;
+      dead.push(message);
+    }
+  };
+
+  return {
+    topology,
+    deliveryLimit: topology.deliveryLimit,
+    async connect(more = {}) {
+      const client = await createAmqpTaskQueue({ ...options, ...more });
+      clients.add(client);
+      return client;
+    },
+    async crash(client: TaskQueue) {
+      (client as AmqpTaskQueue)[crash]();
+    },
+    deadLetters,
+    async deadLettered() {
+      return (await deadLetters()).map((message) => messageMetadata(message.properties));
+    },
+    async publishRaw(message, image) {
+      const metadata = typeof message === 'object' && message !== null ? message : {};
+      channel.sendToQueue(queue, Buffer.from(image), publishProperties(metadata));
+      await channel.waitForConfirms();
+    },
+    async depth() {
+      return (await channel.checkQueue(queue)).messageCount;
+    },
+    async cleanup() {
+      await Promise.allSettled([...clients].map((client) => client.close()));
+      await channel.deleteQueue(queue);
+      await channel.deleteQueue(topology.deadLetterQueue);
+      await channel.deleteExchange(topology.deadLetterExchange);
+      await admin.close();
+    },
+  };
+}
