@@ -1,0 +1,127 @@
+import { once } from 'node:events';
+import { createServer, Agent, type AgentOptions, type RequestOptions } from 'node:https';
+import type { AddressInfo } from 'node:net';
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import { createPublicKey, randomUUID, verify } from 'node:crypto';
+import type { Duplex } from 'node:stream';
+import { makeSigningKey, type SigningKey } from './keys.js';
+
+/** What the stand-in says about one user when firebase-admin looks it up (the revocation check). */
+export interface StandInUser {
+  disabled?: boolean;
+  /** Tokens authenticated before this time (seconds since the epoch) are revoked. */
+  validSince?: number;
+}
+
+const HOSTS = ['www.googleapis.com', 'oauth2.googleapis.com', 'identitytoolkit.googleapis.com'];
+const CERTS_PATH = '/robot/v1/metadata/x509/securetoken@system.gserviceaccount.com';
+
+/**
+ * A local HTTPS stand-in for the three Google endpoints firebase-admin uses to verify ID tokens: the securetoken
+ * certificates, the OAuth2 token endpoint (for the service account) and Identity Toolkit's accounts:lookup.
+ * Its TLS certificate names the real host names and is made at run time; `agent` trusts it and sends every
+ * connection here, whatever host the request names. Nothing leaves the machine.
+ */
+export class GoogleStandIn {
+  readonly requests = { certs: 0, token: 0, lookup: 0, other: 0 };
+  readonly users = new Map<string, StandInUser>();
+  /** The keys published at the certificates endpoint. */
+  published: SigningKey[] = [];
+  certsStatus = 200;
+  maxAgeSeconds = 21_600;
+  readonly accessToken = `stand-in-${randomUUID()}`;
+  serviceAccountPublicKeyPem: string | undefined;
+  agent!: Agent;
+  readonly #server;
+
+  private constructor(tls: SigningKey) {
+    this.#server = createServer(
+      { key: tls.privateKey.export({ type: 'pkcs8', format: 'pem' }), cert: tls.certificatePem },
+      (request, response) => void this.#handle(request, response),
+    );
+  }
+
+  static async start(): Promise<GoogleStandIn> {
+    const tls = makeSigningKey('googleapis stand-in', HOSTS);
+    const standIn = new GoogleStandIn(tls);
+    standIn.#server.listen(0, '127.0.0.1');
+    await once(standIn.#server, 'listening');
+    const { port } = standIn.#server.address() as AddressInfo;
+    standIn.agent = new RedirectingAgent(port, { ca: tls.certificatePem, keepAlive: true });
+    return standIn;
+  }
+
+  async close(): Promise<void> {
+    this.agent.destroy();
+    this.#server.closeAllConnections();
+    this.#server.close();
+    await once(this.#server, 'close');
+  }
+
+  async #handle(request: IncomingMessage, response: ServerResponse): Promise<void> {
+    const body = await readBody(request);
+    const host = request.headers.host?.split(':')[0];
+    const json = (status: number, value: unknown, headers: Record<string, string> = {}) => {
+      response.writeHead(status, { 'content-type': 'application/json; charset=utf-8', ...headers });
+      response.end(JSON.stringify(value));
+    };
+    if (host === 'www.googleapis.com' && request.method === 'GET' && request.url === CERTS_PATH) {
+      this.requests.certs += 1;
+      if (this.certsStatus !== 200) return json(this.certsStatus, { error: 'stand-in failure' });
+      const certs = Object.fromEntries(this.published.map((key) => [key.kid, key.certificatePem]));
+      return json(200, certs, {
+        'cache-control': `public, max-age=${this.maxAgeSeconds}, must-revalidate, no-transform`,
+      });
+    }
+    if (host === 'oauth2.googleapis.com' && request.method === 'POST' && request.url === '/token') {
+      this.requests.token += 1;
+      const assertion = new URLSearchParams(body).get('assertion') ?? '';
+      if (!this.#signedByServiceAccount(assertion)) return json(400, { error: 'invalid_grant' });
+      return json(200, { access_token: this.accessToken, expires_in: 3600, token_type: 'Bearer' });
+    }
+    const lookup = /^\/v1\/projects\/[^/]+\/accounts:lookup$/.exec(request.url ?? '');
+    if (host === 'identitytoolkit.googleapis.com' && request.method === 'POST' && lookup) {
+      this.requests.lookup += 1;
+      if (request.headers.authorization !== `Bearer ${this.accessToken}`) {
+        return json(401, { error: { code: 401, message: 'UNAUTHENTICATED' } });
+      }
+      const { localId = [] } = JSON.parse(body) as { localId?: string[] };
+      const users = localId.flatMap((uid) => {
+        const user = this.users.get(uid);
+        if (!user) return [];
+        return [{ localId: uid, disabled: user.disabled ?? false, validSince: String(user.validSince ?? 0) }];
+      });
+      return json(200, users.length > 0 ? { kind: 'identitytoolkit#GetAccountInfoResponse', users } : {});
+    }
+    this.requests.other += 1;
+    json(404, { error: { code: 404, message: `stand-in has no ${request.method} ${host}${request.url}` } });
+  }
+
+  #signedByServiceAccount(assertion: string): boolean {
+    const [header, payload, signature] = assertion.split('.');
+    if (!this.serviceAccountPublicKeyPem || !header || !payload || !signature) return false;
+    const key = createPublicKey(this.serviceAccountPublicKeyPem);
+    return verify('sha256', Buffer.from(`${header}.${payload}`), key, Buffer.from(signature, 'base64url'));
+  }
+}
+
+/** Sends every connection to the stand-in, keeping the requested host name for TLS (SNI and verification). */
+class RedirectingAgent extends Agent {
+  constructor(
+    private readonly port: number,
+    options: AgentOptions,
+  ) {
+    super(options);
+  }
+
+  override createConnection(options: RequestOptions, callback?: (err: Error | null, stream: Duplex) => void) {
+    const servername = options.servername ?? options.hostname ?? options.host ?? undefined;
+    return super.createConnection({ ...options, host: '127.0.0.1', port: this.port, servername }, callback);
+  }
+}
+
+async function readBody(request: IncomingMessage): Promise<string> {
+  const chunks: Buffer[] = [];
+  for await (const chunk of request) chunks.push(chunk as Buffer);
+  return Buffer.concat(chunks).toString('utf8');
+}
