@@ -1,3 +1,4 @@
+import { setMaxListeners } from 'node:events';
 import {
   ConflictError,
   InvalidRequestError,
@@ -44,6 +45,8 @@ export class RedisResultStore implements ResultStore {
     this.#client = this.#options.client;
     this.#keys = new KeyLayout(this.#options.keyPrefix);
     this.#completions = new CompletionListener(this.#client, this.#keys);
+    // Every waitFor listens to this signal; thousands at once are expected, not a leak.
+    setMaxListeners(0, this.#closing.signal);
   }
 
   /** Tasks that some `waitFor` of this store is waiting on now. */

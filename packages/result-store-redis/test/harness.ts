@@ -15,7 +15,8 @@ export interface RedisHarness extends ResultStoreHarness {
   keys: KeyLayout;
   /** The client of `store`. */
   client: Redis;
-  connect(): Promise<RedisResultStore>;
+  /** Another store on the same prefix, with its own client (`clientOptions` replacing the harness's). */
+  connect(clientOptions?: RedisOptions): Promise<RedisResultStore>;
 }
 
 export async function redisHarness(
@@ -26,8 +27,8 @@ export async function redisHarness(
   const keys = new KeyLayout(`visionq-test:${randomUUID()}:`);
   const clients: Redis[] = [];
   const stores: RedisResultStore[] = [];
-  const connect = async () => {
-    const client = createRedisClient(url, clientOptions);
+  const connect = async (options = clientOptions) => {
+    const client = createRedisClient(url, options);
     client.on('error', () => undefined);
     clients.push(client);
     const store = createRedisResultStore({ client, keyPrefix: keys.prefix, ...ttl });
