@@ -1,0 +1,61 @@
+import { randomUUID } from 'node:crypto';
+import express, { type Express } from 'express';
+import helmet from 'helmet';
+import { pinoHttp } from 'pino-http';
+import { NotFoundError } from '@visionq/core';
+import type { ApiDeps } from './deps.js';
+import { requireUser } from './http/auth.js';
+import { errorHandler } from './http/errors.js';
+import { opsRoutes } from './routes/ops.js';
+import { predictRoute } from './routes/predict.js';
+import { resultRoute } from './routes/result.js';
+import { tryPageRoutes } from './routes/try-page.js';
+
+/** The HTTP API as an express app. Wiring only: every behaviour lives in a route, middleware or package. */
+export function createApp(deps: ApiDeps): Express {
+  const app = express();
+  app.disable('x-powered-by');
+  app.set('trust proxy', false);
+  app.use(
+    pinoHttp({
+      logger: deps.logger,
+      genReqId: (req, res) => {
+        const given = req.headers['x-request-id'];
+        const id = typeof given === 'string' && /^[\w-]{1,64}$/.test(given) ? given : randomUUID();
+        res.setHeader('X-Request-Id', id);
+        return id;
+      },
+      customLogLevel: (_req, res, error) => (error || res.statusCode >= 500 ? 'error' : 'info'),
+      // Only what is safe to keep: never headers (tokens), never bodies (images).
+      serializers: {
+        req: (req: { id: unknown; method: string; url: string }) => ({
+          id: req.id,
+          method: req.method,
+          url: req.url,
+        }),
+        res: (res: { statusCode: number }) => ({ statusCode: res.statusCode }),
+      },
+    }),
+  );
+  app.use(helmet());
+  app.use((req, res, next) => {
+    const end = deps.metrics.httpDuration.startTimer({ method: req.method });
+    res.once('finish', () =>
+      end({ route: (req.route?.path as string | undefined) ?? 'unmatched', status: res.statusCode }),
+    );
+    next();
+  });
+
+  app.use(opsRoutes(deps));
+  if (deps.settings.tryPage) app.use(tryPageRoutes(deps));
+  const authenticated = requireUser(deps.verifier, deps.metrics);
+  app.use('/predict', authenticated);
+  app.use('/result', authenticated);
+  app.use(predictRoute(deps));
+  app.use(resultRoute(deps));
+  app.use(() => {
+    throw new NotFoundError('no such route');
+  });
+  app.use(errorHandler());
+  return app;
+}

@@ -1,0 +1,60 @@
+import type { ErrorRequestHandler, Response } from 'express';
+import {
+  ERROR_CODES,
+  RateLimitedError,
+  toVisionqError,
+  type ErrorCode,
+  type VisionqError,
+} from '@visionq/core';
+
+/** The one table from error code to HTTP status. */
+export const HTTP_STATUS: Record<ErrorCode, number> = {
+  [ERROR_CODES.unauthorized]: 401,
+  [ERROR_CODES.invalid_request]: 400,
+  [ERROR_CODES.invalid_image]: 422,
+  [ERROR_CODES.unsupported_type]: 415,
+  [ERROR_CODES.too_large]: 413,
+  [ERROR_CODES.not_found]: 404,
+  [ERROR_CODES.conflict]: 422,
+  [ERROR_CODES.rate_limited]: 429,
+  [ERROR_CODES.unavailable]: 503,
+  [ERROR_CODES.invalid_message]: 500,
+  [ERROR_CODES.corrupt_record]: 500,
+  [ERROR_CODES.invalid_model]: 500,
+  [ERROR_CODES.internal]: 500,
+};
+
+/** Seconds a client should wait before retrying after a 503. */
+const UNAVAILABLE_RETRY_AFTER_S = 5;
+
+/** Messages clients may see. Internal errors and auth failures say nothing more than their code. */
+function publicMessage(error: VisionqError, status: number): string {
+  if (status >= 500 && error.code !== 'unavailable') return 'internal error';
+  if (error.code === 'unauthorized') return 'unauthorized';
+  if (error.code === 'unavailable') return 'service temporarily unavailable, retry later';
+  return error.message;
+}
+
+export function sendError(res: Response, thrown: unknown): VisionqError {
+  const error = toVisionqError(thrown);
+  const status = HTTP_STATUS[error.code];
+  if (error.code === 'unauthorized') res.setHeader('WWW-Authenticate', 'Bearer');
+  if (error instanceof RateLimitedError) res.setHeader('Retry-After', String(error.retryAfterSeconds));
+  if (error.code === 'unavailable') res.setHeader('Retry-After', String(UNAVAILABLE_RETRY_AFTER_S));
+  res.status(status).json({ error: { code: error.code, message: publicMessage(error, status) } });
+  return error;
+}
+
+/** Express's last error handler: everything thrown in a route ends here, logged once, answered by the table. */
+export function errorHandler(): ErrorRequestHandler {
+  return (thrown: unknown, req, res, next) => {
+    if (res.headersSent) return next(thrown);
+    const error = sendError(res, thrown);
+    const log = (
+      req as { log?: { error: (o: object, m: string) => void; info: (o: object, m: string) => void } }
+    ).log;
+    if (HTTP_STATUS[error.code] >= 500)
+      log?.error({ err: error.cause ?? error, code: error.code }, 'request failed');
+    else log?.info({ code: error.code, reason: (error as { reason?: string }).reason }, 'request refused');
+  };
+}

@@ -1,0 +1,31 @@
+import type { Request } from 'express';
+import type { ResultRecord, ScoredLabel, TerminalRecord } from '@visionq/core';
+import type { FailedBody, PendingBody, SucceededBody } from './schemas.js';
+
+const DEFAULT_LANGUAGE = 'en';
+
+export function pendingBody(record: Pick<ResultRecord, 'task_id' | 'status'>): PendingBody {
+  return { task_id: record.task_id, status: record.status as PendingBody['status'] };
+}
+
+/** The public view of an ended task: no owner, and display names in the language the request prefers. */
+export function terminalBody(record: TerminalRecord, req: Request): SucceededBody | FailedBody {
+  const common = {
+    task_id: record.task_id,
+    created_at: record.created_at,
+    completed_at: record.completed_at,
+  };
+  if (record.status === 'failed') return { ...common, status: 'failed', error: record.error };
+  const languages = [...new Set(record.result.top_k.flatMap((entry) => Object.keys(entry.names ?? {})))];
+  const language = (languages.length > 0 && req.acceptsLanguages(...languages)) || DEFAULT_LANGUAGE;
+  const view = ({ label, confidence, names }: ScoredLabel) => {
+    const display = names?.[language] ?? names?.[DEFAULT_LANGUAGE];
+    return display === undefined ? { label, confidence } : { label, confidence, display };
+  };
+  return {
+    ...common,
+    status: 'succeeded',
+    result: { ...view(record.result), top_k: record.result.top_k.map(view) },
+    model: { name: record.model.name, version: record.model.version },
+  };
+}

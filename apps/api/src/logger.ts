@@ -1,0 +1,25 @@
+import { pino, type Logger } from 'pino';
+
+/**
+ * JSON logs. Tokens and image bytes never reach them: the Authorization header is redacted, request bodies are
+ * never logged, and errors are logged by their code and cause, not with the request.
+ */
+export function createLogger(level: string, destination?: NodeJS.WritableStream): Logger {
+  return pino(
+    {
+      level,
+      base: { service: 'visionq' },
+      redact: {
+        paths: [
+          'req.headers.authorization',
+          'req.headers.cookie',
+          'headers.authorization',
+          'token',
+          '*.token',
+        ],
+        censor: '[redacted]',
+      },
+    },
+    destination ?? process.stdout,
+  );
+}

@@ -1,0 +1,18 @@
+import { Router, static as serveStatic } from 'express';
+import { repoPath } from '../paths.js';
+import type { ApiDeps } from '../deps.js';
+
+/**
+ * The try-it page at `/`: static files, no build step. In local auth mode it can fetch a token to fill in
+ * (`/try/token`); in Firebase mode it asks the person for one.
+ */
+export function tryPageRoutes(deps: ApiDeps): Router {
+  const router = Router();
+  router.get('/try/config.json', (_req, res) => {
+    const token = deps.settings.tryPageToken?.();
+    res.setHeader('Cache-Control', 'no-store');
+    res.json(token ? { authMode: 'local', token } : { authMode: 'firebase' });
+  });
+  router.use(serveStatic(repoPath('apps/api/public'), { index: 'index.html', maxAge: 0 }));
+  return router;
+}

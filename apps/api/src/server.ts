@@ -1,0 +1,56 @@
+import type { Server } from 'node:http';
+import type { Express } from 'express';
+import type { Logger } from 'pino';
+import { MAX_WAIT_SECONDS } from './http/wait.js';
+
+export interface ServeOptions {
+  host: string;
+  port: number;
+  logger: Logger;
+  /** Longest SIGTERM waits for in-flight requests before closing their connections. */
+  shutdownTimeoutMs: number;
+  /** Closes everything else (worker loop, queue, store, verifier), after the server stopped. */
+  close: () => Promise<void>;
+}
+
+/**
+ * Listens, and on SIGTERM or SIGINT stops accepting, lets in-flight requests finish (bounded), closes every
+ * resource and exits 0. Timeouts bound slow clients: a slow upload cannot hold a connection for long.
+ */
+export async function serve(app: Express, options: ServeOptions): Promise<Server> {
+  const server = app.listen(options.port, options.host);
+  await new Promise<void>((resolve, reject) => {
+    server.once('listening', resolve);
+    server.once('error', reject);
+  });
+  // Headers must arrive within 10 s; a whole request (a long-poll included) within the wait limit plus upload time.
+  server.headersTimeout = 10_000;
+  server.requestTimeout = (MAX_WAIT_SECONDS + 30) * 1000;
+  server.keepAliveTimeout = 5_000;
+  server.maxHeadersCount = 100;
+  const address = server.address();
+  options.logger.info({ address }, 'listening');
+
+  let stopping = false;
+  const shutdown = async (signal: string) => {
+    if (stopping) return;
+    stopping = true;
+    options.logger.info({ signal }, 'shutting down');
+    const force = setTimeout(() => server.closeAllConnections(), options.shutdownTimeoutMs);
+    const closed = new Promise<void>((resolve) => server.close(() => resolve()));
+    server.closeIdleConnections();
+    await closed;
+    clearTimeout(force);
+    try {
+      await options.close();
+      options.logger.info('stopped');
+      process.exit(0);
+    } catch (error) {
+      options.logger.error({ err: error }, 'shutdown failed');
+      process.exit(1);
+    }
+  };
+  process.once('SIGTERM', () => void shutdown('SIGTERM'));
+  process.once('SIGINT', () => void shutdown('SIGINT'));
+  return server;
+}

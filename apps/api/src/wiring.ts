@@ -1,0 +1,83 @@
+import {
+  InMemoryResultStore,
+  InMemoryTaskQueue,
+  type ResultStore,
+  type TaskQueue,
+  type TokenVerifier,
+} from '@visionq/core';
+import {
+  createEmulatorTokenVerifier,
+  createFirebaseTokenVerifier,
+  createLocalTokenVerifier,
+  createEmulatorIdToken,
+} from '@visionq/auth-firebase';
+import { createAmqpTaskQueue } from '@visionq/queue-amqp';
+import { createRedisClient, createRedisResultStore } from '@visionq/result-store-redis';
+import type { Logger } from 'pino';
+import type { Config } from './config.js';
+
+/** The token verifier the configuration asks for. */
+export function createVerifier(config: Config, logger: Logger): TokenVerifier {
+  const projectId = config.FIREBASE_PROJECT_ID;
+  if (config.AUTH_MODE === 'firebase') {
+    return createFirebaseTokenVerifier({
+      projectId,
+      credential: config.GOOGLE_APPLICATION_CREDENTIALS
+        ? { keyFile: config.GOOGLE_APPLICATION_CREDENTIALS }
+        : 'application-default',
+      checkRevoked: config.FIREBASE_CHECK_REVOKED,
+    });
+  }
+  logger.warn(
+    { projectId, emulator: config.FIREBASE_AUTH_EMULATOR_HOST ?? null },
+    'AUTH_MODE=local: unsigned emulator tokens are accepted; never expose this to a network',
+  );
+  return config.FIREBASE_AUTH_EMULATOR_HOST
+    ? createEmulatorTokenVerifier({ projectId, emulatorHost: config.FIREBASE_AUTH_EMULATOR_HOST })
+    : createLocalTokenVerifier({ projectId });
+}
+
+/** A local token for `uid`, in local auth mode only (the try-it page fills it in). */
+export function localTokenFactory(config: Config): (() => string) | undefined {
+  if (config.AUTH_MODE !== 'local') return undefined;
+  return () => createEmulatorIdToken({ uid: 'try-it', projectId: config.FIREBASE_PROJECT_ID });
+}
+
+export interface Infrastructure {
+  queue: TaskQueue;
+  store: ResultStore;
+  /** The shared Redis client, when there is Redis (the rate limiter uses it too). */
+  redis?: ReturnType<typeof createRedisClient>;
+  close(): Promise<void>;
+}
+
+/** RabbitMQ and Redis where configured, in-memory queue and store where not (all-in-one mode only). */
+export async function createInfrastructure(config: Config, logger: Logger): Promise<Infrastructure> {
+  const redis = config.REDIS_URL ? createRedisClient(config.REDIS_URL) : undefined;
+  redis?.on('error', (error: Error) =>
+    logger.warn({ err: { message: error.message } }, 'redis connection error'),
+  );
+  const store = redis
+    ? createRedisResultStore({
+        client: redis,
+        keyPrefix: config.REDIS_PREFIX,
+        resultTtlMs: config.RESULT_TTL * 1000,
+        pendingTtlMs: config.PENDING_TTL * 1000,
+      })
+    : new InMemoryResultStore({
+        resultTtlMs: config.RESULT_TTL * 1000,
+        pendingTtlMs: config.PENDING_TTL * 1000,
+      });
+  const queue = config.AMQP_URL
+    ? await createAmqpTaskQueue({ url: config.AMQP_URL, queue: config.AMQP_QUEUE, logger })
+    : new InMemoryTaskQueue({ queue: config.AMQP_QUEUE });
+  return {
+    queue,
+    store,
+    redis,
+    async close() {
+      await Promise.allSettled([queue.close(), store.close()]);
+      redis?.disconnect();
+    },
+  };
+}

@@ -1,0 +1,375 @@
+import request from 'supertest';
+import { afterEach, describe, expect, it } from 'vitest';
+import { InMemoryTaskQueue, UnavailableError } from '@visionq/core';
+import {
+  ErrorBodySchema,
+  FailedBodySchema,
+  PendingBodySchema,
+  SucceededBodySchema,
+} from '../src/http/schemas.js';
+import {
+  TOKENS,
+  createTestService,
+  jpeg,
+  noisyJpeg,
+  png,
+  pngBombHeader,
+  type TestService,
+} from './support.js';
+
+const UUID_V4 = /^[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/;
+const services: TestService[] = [];
+afterEach(async () => {
+  await Promise.all(services.splice(0).map((service) => service.close()));
+});
+async function service(options: Parameters<typeof createTestService>[0] = {}) {
+  const created = await createTestService(options);
+  services.push(created);
+  return created;
+}
+const auth = (who: keyof typeof TOKENS = 'alice') => ({ Authorization: `Bearer ${TOKENS[who]}` });
+
+function expectError(res: request.Response, status: number, code: string) {
+  expect(res.status).toBe(status);
+  expect(ErrorBodySchema.parse(res.body).error.code).toBe(code);
+  expect(JSON.stringify(res.body)).not.toMatch(/at .+\.(ts|js):\d+/);
+}
+
+describe('POST /predict: authentication', () => {
+  it.each([
+    ['no Authorization header', {}],
+    ['a non-Bearer scheme', { Authorization: `Basic ${TOKENS.alice}` }],
+    ['an empty Bearer', { Authorization: 'Bearer ' }],
+    ['an unknown token', { Authorization: 'Bearer not-a-token' }],
+  ])('%s → 401 with WWW-Authenticate: Bearer', async (_name, headers) => {
+    const { app } = await service();
+    const res = await request(app)
+      .post('/predict')
+      .set(headers)
+      .attach('image', await jpeg(), 'a.jpg');
+    expectError(res, 401, 'unauthorized');
+    expect(res.headers['www-authenticate']).toBe('Bearer');
+    expect(res.body.error.message).toBe('unauthorized');
+  });
+});
+
+describe('POST /predict: uploads', () => {
+  it('multipart upload → 202, Location, task id (uuid v4), status queued', async () => {
+    const { app, store } = await service({ worker: false });
+    const res = await request(app)
+      .post('/predict')
+      .set(auth())
+      .attach('image', await jpeg(), 'photo.jpg');
+    expect(res.status).toBe(202);
+    const body = PendingBodySchema.parse(res.body);
+    expect(body).toEqual({ task_id: expect.stringMatching(UUID_V4), status: 'queued' });
+    expect(res.headers.location).toBe(`/result/${body.task_id}`);
+    expect(await store.get(body.task_id)).toMatchObject({ owner: 'alice', status: 'queued' });
+  });
+
+  it('raw image body → 202, whatever it is called; the type comes from the bytes', async () => {
+    const { app, broker } = await service({ worker: false });
+    const res = await request(app)
+      .post('/predict')
+      .set(auth())
+      .set('Content-Type', 'image/jpeg')
+      .send(await png());
+    expect(res.status).toBe(202);
+    expect(broker.depth('visionq.tasks')).toBe(1);
+  });
+
+  it('larger than the limit → 413, multipart and raw alike', async () => {
+    const { app, broker } = await service({ maxUploadBytes: 2_000 });
+    const big = await noisyJpeg(200, 200);
+    expect(big.length).toBeGreaterThan(2_000);
+    expectError(
+      await request(app).post('/predict').set(auth()).attach('image', big, 'big.jpg'),
+      413,
+      'too_large',
+    );
+    const raw = await request(app).post('/predict').set(auth()).set('Content-Type', 'image/jpeg').send(big);
+    expectError(raw, 413, 'too_large');
+    expect(broker.depth('visionq.tasks')).toBe(0);
+  });
+
+  it.each([
+    ['no file at all', (r: request.Test) => r.field('note', 'hello')],
+    ['the wrong field', async (r: request.Test) => r.attach('photo', await jpeg(), 'a.jpg')],
+    [
+      'two files',
+      async (r: request.Test) =>
+        r.attach('image', await jpeg(), 'a.jpg').attach('image', await jpeg(), 'b.jpg'),
+    ],
+    ['a JSON body', (r: request.Test) => r.send({ image: 'aGVsbG8=' })],
+  ])('%s → 400', async (_name, build) => {
+    const { app, broker } = await service();
+    const res = await build(request(app).post('/predict').set(auth()));
+    expectError(res, 400, 'invalid_request');
+    expect(broker.depth('visionq.tasks')).toBe(0);
+  });
+
+  it.each([
+    ['text', Buffer.from('hello, I am not an image at all')],
+    ['SVG', Buffer.from('<svg xmlns="http://www.w3.org/2000/svg" width="10" height="10"></svg>')],
+    ['HTML', Buffer.from('<!doctype html><html><body>hi</body></html>')],
+  ])('%s named .jpg → 415 (sniffed by bytes)', async (_name, bytes) => {
+    const { app } = await service();
+    const res = await request(app)
+      .post('/predict')
+      .set(auth())
+      .attach('image', bytes, { filename: 'x.jpg', contentType: 'image/jpeg' });
+    expectError(res, 415, 'unsupported_type');
+  });
+
+  it('a header that does not parse → 422; a decompression bomb → 422', async () => {
+    const { app, broker } = await service();
+    const broken = Buffer.concat([
+      Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a]),
+      Buffer.alloc(40, 7),
+    ]);
+    expectError(
+      await request(app).post('/predict').set(auth()).attach('image', broken, 'b.png'),
+      422,
+      'invalid_image',
+    );
+    const bomb = await request(app)
+      .post('/predict')
+      .set(auth())
+      .attach('image', await pngBombHeader(), 'bomb.png');
+    expectError(bomb, 422, 'invalid_image');
+    expect(bomb.body.error.message).toMatch(/pixel/i);
+    expect(broker.depth('visionq.tasks')).toBe(0);
+  });
+
+  it('queue unreachable → 503 with Retry-After, and the task is forgotten, not half-accepted', async () => {
+    const down = new InMemoryTaskQueue();
+    down.publish = async () => {
+      throw new UnavailableError('broker is down');
+    };
+    const { app, store } = await service({ queue: down, worker: false });
+    const res = await request(app)
+      .post('/predict')
+      .set(auth())
+      .set('Idempotency-Key', 'k1')
+      .attach('image', await jpeg(), 'a.jpg');
+    expectError(res, 503, 'unavailable');
+    expect(Number(res.headers['retry-after'])).toBeGreaterThan(0);
+    // A retry with the same key is a fresh attempt, not an answer pointing at a task that was never queued.
+    down.publish = InMemoryTaskQueue.prototype.publish.bind(down);
+    const retry = await request(app)
+      .post('/predict')
+      .set(auth())
+      .set('Idempotency-Key', 'k1')
+      .attach('image', await jpeg(), 'a.jpg');
+    expect(retry.status).toBe(202);
+    expect(await store.get(retry.body.task_id)).toBeDefined();
+  });
+
+  it('?wait=N answers 200 with the result when it is ready in time', async () => {
+    const { app } = await service();
+    const res = await request(app)
+      .post('/predict?wait=5')
+      .set(auth())
+      .attach('image', await jpeg(), 'a.jpg');
+    expect(res.status).toBe(200);
+    expect(SucceededBodySchema.parse(res.body).result.top_k.length).toBeGreaterThan(0);
+  });
+
+  it.each(['31', '-1', 'soon', '1e3'])('?wait=%s → 400', async (wait) => {
+    const { app } = await service();
+    const res = await request(app)
+      .post(`/predict?wait=${wait}`)
+      .set(auth())
+      .attach('image', await jpeg(), 'a.jpg');
+    expectError(res, 400, 'invalid_request');
+  });
+});
+
+describe('POST /predict: idempotency and rate limit', () => {
+  it('the same Idempotency-Key and image → the same task, queued once; another image → 422', async () => {
+    const { app, broker } = await service({ worker: false });
+    const image = await jpeg();
+    const first = await request(app)
+      .post('/predict')
+      .set(auth())
+      .set('Idempotency-Key', 'upload-1')
+      .attach('image', image, 'a.jpg');
+    const again = await request(app)
+      .post('/predict')
+      .set(auth())
+      .set('Idempotency-Key', 'upload-1')
+      .attach('image', image, 'a.jpg');
+    expect(first.status).toBe(202);
+    expect(again.status).toBe(202);
+    expect(again.body.task_id).toBe(first.body.task_id);
+    expect(broker.depth('visionq.tasks')).toBe(1);
+    const other = await request(app)
+      .post('/predict')
+      .set(auth())
+      .set('Idempotency-Key', 'upload-1')
+      .attach('image', await png(), 'b.png');
+    expectError(other, 422, 'conflict');
+    // Keys belong to a uid: bob's identical key is his own.
+    const bob = await request(app)
+      .post('/predict')
+      .set(auth('bob'))
+      .set('Idempotency-Key', 'upload-1')
+      .attach('image', image, 'a.jpg');
+    expect(bob.status).toBe(202);
+    expect(bob.body.task_id).not.toBe(first.body.task_id);
+  });
+
+  it('over the per-uid limit → 429 with Retry-After; other users are not affected', async () => {
+    const { app } = await service({ rateLimitPerMin: 2, worker: false });
+    const image = await jpeg();
+    for (let i = 0; i < 2; i += 1) {
+      expect((await request(app).post('/predict').set(auth()).attach('image', image, 'a.jpg')).status).toBe(
+        202,
+      );
+    }
+    const limited = await request(app).post('/predict').set(auth()).attach('image', image, 'a.jpg');
+    expectError(limited, 429, 'rate_limited');
+    expect(Number(limited.headers['retry-after'])).toBeGreaterThan(0);
+    expect(
+      (await request(app).post('/predict').set(auth('bob')).attach('image', image, 'a.jpg')).status,
+    ).toBe(202);
+  });
+});
+
+describe('GET /result/{task_id}', () => {
+  it('queued → 202 with Retry-After; then succeeded → 200 with result, model, times', async () => {
+    const { app, processor } = await service({ worker: false });
+    const { body } = await request(app)
+      .post('/predict')
+      .set(auth())
+      .attach('image', await jpeg(), 'a.jpg');
+    const pending = await request(app).get(`/result/${body.task_id}`).set(auth());
+    expect(pending.status).toBe(202);
+    expect(pending.headers['retry-after']).toBe('1');
+    expect(PendingBodySchema.parse(pending.body)).toEqual({ task_id: body.task_id, status: 'queued' });
+    await processor.start();
+    const done = await request(app).get(`/result/${body.task_id}?wait=5`).set(auth());
+    expect(done.status).toBe(200);
+    const result = SucceededBodySchema.parse(done.body);
+    expect(result).toMatchObject({
+      task_id: body.task_id,
+      status: 'succeeded',
+      model: { name: 'traffic-signs', version: '1' },
+    });
+    expect(result.result.top_k[0]).toEqual({
+      label: result.result.label,
+      confidence: result.result.confidence,
+      display: result.result.display,
+    });
+    expect(done.body).not.toHaveProperty('owner');
+  });
+
+  it("display names follow Accept-Language among the model's languages (default English)", async () => {
+    const { app } = await service();
+    const { body } = await request(app)
+      .post('/predict?wait=5')
+      .set(auth())
+      .attach('image', await jpeg(), 'a.jpg');
+    const es = await request(app)
+      .get(`/result/${body.task_id}`)
+      .set(auth())
+      .set('Accept-Language', 'es-ES,es;q=0.9');
+    const fr = await request(app).get(`/result/${body.task_id}`).set(auth()).set('Accept-Language', 'fr');
+    const names = {
+      stop: ['Pare', 'Stop'],
+      speed_limit_50: ['Límite de velocidad 50', 'Speed limit 50'],
+      yield: ['Ceda el paso', 'Yield'],
+    };
+    const label = es.body.result.label as keyof typeof names;
+    expect(es.body.result.display).toBe(names[label][0]);
+    expect(fr.body.result.display).toBe(names[label][1]);
+  });
+
+  it("another uid's task → the same 404, byte for byte, as an unknown id and as a non-UUID", async () => {
+    const { app } = await service({ worker: false });
+    const { body } = await request(app)
+      .post('/predict')
+      .set(auth('alice'))
+      .attach('image', await jpeg(), 'a.jpg');
+    const theirs = await request(app).get(`/result/${body.task_id}`).set(auth('bob'));
+    const unknown = await request(app).get('/result/5d1b4c0e-7a0c-4a4e-9d8e-2b7f2c1e9a11').set(auth('bob'));
+    const junk = await request(app).get('/result/../../etc').set(auth('bob'));
+    const notUuid = await request(app).get('/result/12345').set(auth('bob'));
+    expectError(theirs, 404, 'not_found');
+    expect(theirs.text).toBe(unknown.text);
+    expect(theirs.text).toBe(notUuid.text);
+    expect(junk.status).toBe(404);
+    expect(theirs.headers['content-length']).toBe(unknown.headers['content-length']);
+  });
+
+  it('requires authentication too', async () => {
+    const { app } = await service();
+    const res = await request(app).get('/result/5d1b4c0e-7a0c-4a4e-9d8e-2b7f2c1e9a11');
+    expectError(res, 401, 'unauthorized');
+    expect(res.headers['www-authenticate']).toBe('Bearer');
+  });
+
+  it('long-poll answers within 50 ms of completion', async () => {
+    const { app, store, processor } = await service({ worker: false });
+    const { body } = await request(app)
+      .post('/predict')
+      .set(auth())
+      .attach('image', await jpeg(), 'a.jpg');
+    let completedAt = 0;
+    setTimeout(() => {
+      void store
+        .complete(body.task_id, 'alice', { status: 'failed', error: { code: 'invalid_image', message: 'x' } })
+        .then(() => (completedAt = performance.now()));
+    }, 300);
+    const res = await request(app).get(`/result/${body.task_id}?wait=10`).set(auth());
+    const answeredAt = performance.now();
+    expect(FailedBodySchema.parse(res.body).status).toBe('failed');
+    expect(answeredAt - completedAt).toBeLessThan(50);
+    void processor;
+  });
+});
+
+describe('operations', () => {
+  it('healthz, readyz, metrics, openapi; no x-powered-by; security headers', async () => {
+    const { app } = await service();
+    const health = await request(app).get('/healthz');
+    expect(health.status).toBe(200);
+    expect(health.headers['x-powered-by']).toBeUndefined();
+    expect(health.headers['x-content-type-options']).toBe('nosniff');
+    expect((await request(app).get('/readyz')).body).toEqual({ status: 'ready', queue: 'ok', store: 'ok' });
+    await request(app)
+      .post('/predict')
+      .set({ Authorization: 'Bearer nope' })
+      .attach('image', await jpeg(), 'a.jpg');
+    const metrics = await request(app).get('/metrics');
+    expect(metrics.text).toContain('visionq_http_request_duration_seconds');
+    expect(metrics.text).toMatch(/visionq_auth_failures_total\{reason="invalid"\} 1/);
+    const openapi = await request(app).get('/openapi.json');
+    expect(openapi.body.openapi).toBe('3.1.0');
+    expect(Object.keys(openapi.body.paths)).toEqual(
+      expect.arrayContaining(['/predict', '/result/{task_id}']),
+    );
+    expect(Object.keys(openapi.body.components.schemas)).toEqual(
+      expect.arrayContaining(['TaskPending', 'TaskSucceeded', 'TaskFailed', 'Error']),
+    );
+  });
+
+  it('readyz → 503 when the store is unreachable', async () => {
+    const { app, store } = await service();
+    await store.close();
+    const res = await request(app).get('/readyz');
+    expect(res.status).toBe(503);
+    expect(res.body).toMatchObject({ store: 'unavailable' });
+  });
+
+  it('logs carry the task id and never the token or image bytes', async () => {
+    const { app, logs } = await service();
+    const image = await jpeg();
+    const res = await request(app).post('/predict?wait=5').set(auth()).attach('image', image, 'a.jpg');
+    const text = logs.join('');
+    expect(text).toContain(res.body.task_id);
+    expect(text).not.toContain(TOKENS.alice);
+    expect(text).not.toContain(image.subarray(20, 60).toString('base64'));
+    expect(text).not.toContain(image.subarray(20, 60).toString('latin1'));
+  });
+});

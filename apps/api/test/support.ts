@@ -1,0 +1,145 @@
+import { Writable } from 'node:stream';
+import sharp from 'sharp';
+import {
+  FakeClassifier,
+  InMemoryBroker,
+  InMemoryResultStore,
+  InMemoryTaskQueue,
+  StaticTokenVerifier,
+  type ResultStore,
+  type TaskQueue,
+} from '@visionq/core';
+import { inspect } from '@visionq/image-preprocess';
+import { createTaskProcessor, type TaskProcessor } from '@visionq/task-processor';
+import { createApp } from '../src/app.js';
+import type { ApiDeps } from '../src/deps.js';
+import { createUploadLimiter } from '../src/http/rate-limit.js';
+import { createLogger } from '../src/logger.js';
+import { createMetrics } from '../src/metrics.js';
+
+export const TOKENS = { alice: 'token-alice', bob: 'token-bob' } as const;
+
+export const MODEL = {
+  name: 'traffic-signs',
+  version: '1',
+  labels: [
+    { id: 'stop', names: { en: 'Stop', es: 'Pare' } },
+    { id: 'speed_limit_50', names: { en: 'Speed limit 50', es: 'Límite de velocidad 50' } },
+    { id: 'yield', names: { en: 'Yield', es: 'Ceda el paso' } },
+  ],
+};
+
+export interface TestService {
+  app: ReturnType<typeof createApp>;
+  store: ResultStore;
+  queue: TaskQueue;
+  broker: InMemoryBroker;
+  logs: string[];
+  processor: TaskProcessor;
+  close(): Promise<void>;
+}
+
+export interface TestServiceOptions {
+  maxUploadBytes?: number;
+  rateLimitPerMin?: number;
+  worker?: boolean;
+  queue?: TaskQueue;
+  classifierDelayMs?: number;
+}
+
+/** The API with in-memory queue and store, a fixed token table, and (optionally) a worker loop in-process. */
+export async function createTestService(options: TestServiceOptions = {}): Promise<TestService> {
+  const logs: string[] = [];
+  const sink = new Writable({
+    write(chunk, _encoding, done) {
+      logs.push(String(chunk));
+      done();
+    },
+  });
+  const broker = new InMemoryBroker();
+  const queue = options.queue ?? new InMemoryTaskQueue({ broker });
+  const store = new InMemoryResultStore({ resultTtlMs: 60_000, pendingTtlMs: 60_000 });
+  const classifier = new FakeClassifier({ model: MODEL, delayMs: options.classifierDelayMs ?? 0 });
+  const verifier = new StaticTokenVerifier({ [TOKENS.alice]: 'alice', [TOKENS.bob]: 'bob' });
+  const metrics = createMetrics();
+  const deps: ApiDeps = {
+    verifier,
+    queue,
+    store,
+    inspectImage: (bytes) => inspect(bytes, { maxPixels: 40_000_000 }),
+    limitUploads: createUploadLimiter({ perMinute: options.rateLimitPerMin ?? 0 }),
+    logger: createLogger('info', sink),
+    metrics,
+    settings: {
+      maxUploadBytes: options.maxUploadBytes ?? 10 * 1024 * 1024,
+      tryPage: true,
+      tryPageToken: () => TOKENS.alice,
+    },
+  };
+  const processor = createTaskProcessor({
+    queue,
+    store,
+    classifier,
+    prefetch: 8,
+    maxBatch: 4,
+    maxDelayMs: 2,
+  });
+  if (options.worker !== false) await processor.start();
+  return {
+    app: createApp(deps),
+    store,
+    queue,
+    broker,
+    logs,
+    processor,
+    close: async () => {
+      await processor.stop();
+      await Promise.all([queue.close(), store.close(), verifier.close(), classifier.close()]);
+    },
+  };
+}
+
+export function jpeg(width = 64, height = 48, colour = { r: 200, g: 30, b: 30 }): Promise<Buffer> {
+  return sharp({ create: { width, height, channels: 3, background: colour } })
+    .jpeg()
+    .toBuffer();
+}
+
+export function png(width = 32, height = 32): Promise<Buffer> {
+  return sharp({ create: { width, height, channels: 4, background: { r: 0, g: 0, b: 255, alpha: 0.5 } } })
+    .png()
+    .toBuffer();
+}
+
+/** Noise compresses badly: a JPEG of about `width × height / 2` bytes. */
+export function noisyJpeg(width: number, height: number): Promise<Buffer> {
+  return sharp({
+    create: {
+      width,
+      height,
+      channels: 3,
+      background: '#000',
+      noise: { type: 'gaussian', mean: 128, sigma: 40 },
+    },
+  })
+    .jpeg({ quality: 90 })
+    .toBuffer();
+}
+
+/** A real PNG whose header is rewritten to claim 100 000 × 100 000 pixels: a decompression bomb's header. */
+export async function pngBombHeader(): Promise<Buffer> {
+  const bytes = Buffer.from(await png(1, 1));
+  bytes.writeUInt32BE(100_000, 16);
+  bytes.writeUInt32BE(100_000, 20);
+  bytes.writeUInt32BE(crc32(bytes.subarray(12, 29)), 29);
+  return bytes;
+}
+
+function crc32(bytes: Uint8Array): number {
+  let crc = 0xffffffff;
+  for (const byte of bytes) {
+    crc ^= byte;
+    for (let k = 0; k < 8; k += 1) crc = crc & 1 ? (crc >>> 1) ^ 0xedb88320 : crc >>> 1;
+  }
+  return (crc ^ 0xffffffff) >>> 0;
+}
