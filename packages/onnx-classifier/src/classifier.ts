@@ -1,0 +1,150 @@
+import { access } from 'node:fs/promises';
+import {
+  InvalidModelError,
+  UnavailableError,
+  type Classification,
+  type Classifier,
+  type ModelInfo,
+  type Prediction,
+} from '@visionq/core';
+import { createPreprocessor, type Preprocessor } from '@visionq/image-preprocess';
+import pLimit, { type LimitFunction } from 'p-limit';
+import { loadModelMetadata, metadataPathFor, parseModelMetadata, type ModelMetadata } from './metadata.js';
+import { positiveInt, resolveOptions, type OnnxClassifierOptions } from './options.js';
+import { SessionPool } from './pool.js';
+import { toPrediction } from './scores.js';
+import { bindModel, type Binding } from './signature.js';
+
+/**
+ * A `Classifier` on onnxruntime-node. Images are decoded on libuv's threadpool (sharp) while earlier batches run
+ * in worker threads, so the caller's event loop only schedules work. Create it with `createOnnxClassifier`.
+ */
+export class OnnxClassifier implements Classifier {
+  readonly model: ModelInfo;
+  readonly metadata: ModelMetadata;
+  readonly #binding: Binding;
+  readonly #pool: SessionPool;
+  readonly #preprocessor: Preprocessor;
+  readonly #topK: number;
+  /** Batches decoding or running at once: enough to keep every worker busy, few enough to bound memory. */
+  readonly #batches: LimitFunction;
+  readonly #inFlight = new Set<Promise<unknown>>();
+  #closing: Promise<void> | undefined;
+
+  /** @internal use `createOnnxClassifier`. */
+  constructor(parts: {
+    metadata: ModelMetadata;
+    binding: Binding;
+    pool: SessionPool;
+    preprocessor: Preprocessor;
+    topK: number;
+    workers: number;
+  }) {
+    this.metadata = parts.metadata;
+    this.model = {
+      name: parts.metadata.name,
+      version: parts.metadata.version,
+      labels: parts.metadata.labels,
+    };
+    this.#binding = parts.binding;
+    this.#pool = parts.pool;
+    this.#preprocessor = parts.preprocessor;
+    this.#topK = parts.topK;
+    this.#batches = pLimit(parts.workers + 1);
+  }
+
+  /** Most images per `session.run`: the configured maximum, or 1 for a model whose batch is fixed to 1. */
+  get maxBatch(): number {
+    return this.#binding.maxBatch;
+  }
+
+  classify(images: readonly Uint8Array[]): Promise<Classification[]> {
+    if (this.#closing) return Promise.reject(new UnavailableError('classifier is closed'));
+    const work = this.#classify(images);
+    this.#inFlight.add(work);
+    void work.finally(() => this.#inFlight.delete(work)).catch(() => undefined);
+    return work;
+  }
+
+  /** One image; resolves with its prediction, rejects with its error (`InvalidImageError`, …). */
+  async classifyOne(image: Uint8Array): Promise<Prediction> {
+    const [result] = await this.classify([image]);
+    if (!result?.ok) throw result?.error;
+    return result.prediction;
+  }
+
+  /** Waits for classifications in flight, then stops the workers. Idempotent. */
+  close(): Promise<void> {
+    this.#closing ??= Promise.allSettled([...this.#inFlight]).then(() => this.#pool.close());
+    return this.#closing;
+  }
+
+  async #classify(images: readonly Uint8Array[]): Promise<Classification[]> {
+    const results: Classification[] = new Array(images.length);
+    const size = this.#binding.maxBatch;
+    const chunks: number[][] = [];
+    for (let start = 0; start < images.length; start += size)
+      chunks.push(Array.from({ length: Math.min(size, images.length - start) }, (_, i) => start + i));
+    await Promise.all(chunks.map((chunk) => this.#batches(() => this.#runBatch(images, chunk, results))));
+    return results;
+  }
+
+  async #runBatch(images: readonly Uint8Array[], chunk: number[], results: Classification[]): Promise<void> {
+    const batch = await this.#preprocessor.toBatch(chunk.map((i) => images[i] as Uint8Array));
+    batch.errors.forEach((error, j) => {
+      if (error) results[chunk[j] as number] = { ok: false, error };
+    });
+    if (batch.rows.length === 0) return;
+    const scores = await this.#pool.run(batch.tensor, this.#binding.input, this.#binding.output);
+    const { labels } = this.metadata;
+    if (scores.length !== batch.rows.length * labels.length)
+      throw new InvalidModelError(
+        `the model returned ${scores.length / batch.rows.length} scores per image, the metadata has ${labels.length} labels`,
+      );
+    batch.rows.forEach((j, row) => {
+      const slice = scores.subarray(row * labels.length, (row + 1) * labels.length);
+      let prediction: Prediction;
+      try {
+        prediction = toPrediction(slice, labels, this.metadata.output.kind, this.#topK);
+      } catch (cause) {
+        throw new InvalidModelError(`the model returned unusable scores: ${(cause as Error).message}`, {
+          cause,
+        });
+      }
+      results[chunk[j] as number] = { ok: true, prediction };
+    });
+  }
+}
+
+/**
+ * Loads a model and its metadata, checks that they agree, and starts the worker threads. Rejects with
+ * `InvalidModelError` naming what is wrong (unreadable file, invalid metadata, a mismatch with the model).
+ */
+export async function createOnnxClassifier(options: OnnxClassifierOptions): Promise<OnnxClassifier> {
+  const resolved = resolveOptions(options);
+  const metadata = options.metadata
+    ? parseModelMetadata(options.metadata)
+    : await loadModelMetadata(options.metadataPath ?? metadataPathFor(options.modelPath));
+  const topK = Math.min(positiveInt('topK', options.topK, metadata.topK), metadata.labels.length);
+  try {
+    await access(options.modelPath);
+  } catch (cause) {
+    throw new InvalidModelError(`cannot read model file ${options.modelPath}`, { cause });
+  }
+  const preprocessor = createPreprocessor(metadata.preprocess, {
+    concurrency: resolved.decodeConcurrency,
+    ...(options.maxPixels === undefined ? {} : { maxPixels: options.maxPixels }),
+  });
+  const pool = new SessionPool({
+    modelPath: options.modelPath,
+    workers: resolved.workers,
+    intraOpNumThreads: resolved.intraOpNumThreads,
+  });
+  try {
+    const binding = bindModel(metadata, await pool.describe(), resolved.maxBatch);
+    return new OnnxClassifier({ metadata, binding, pool, preprocessor, topK, workers: resolved.workers });
+  } catch (error) {
+    await pool.close();
+    throw error;
+  }
+}

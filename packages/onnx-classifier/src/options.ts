@@ -1,0 +1,55 @@
+import { availableParallelism } from 'node:os';
+import type { ModelMetadataInput } from './metadata.js';
+
+export interface OnnxClassifierOptions {
+  /** Path of the `.onnx` file. Its metadata is read from the `.json` file beside it unless given below. */
+  modelPath: string;
+  /** Path of the metadata file (default: `modelPath` with `.json` for `.onnx`). */
+  metadataPath?: string;
+  /** The metadata itself, instead of a file. */
+  metadata?: ModelMetadataInput;
+  /** Worker threads, each with its own session (default 1). */
+  workers?: number;
+  /** onnxruntime intra-op threads per session (default: available cores ÷ workers, at least 1). */
+  intraOpNumThreads?: number;
+  /** Most images in one `session.run` (default 32). Models with a batch dimension fixed to 1 run one at a time. */
+  maxBatch?: number;
+  /** Labels listed in each prediction's `top_k` (default: the metadata's `topK`, 5 unless set there). */
+  topK?: number;
+  /** Images decoded at once by sharp (default 4, the size of Node's default libuv threadpool). */
+  decodeConcurrency?: number;
+  /** Largest width × height decoded (default 40 000 000); larger images fail alone with `InvalidImageError`. */
+  maxPixels?: number;
+}
+
+export interface ResolvedOptions {
+  workers: number;
+  intraOpNumThreads: number;
+  maxBatch: number;
+  decodeConcurrency: number;
+}
+
+function positiveInt(name: string, value: number | undefined, fallback: number): number {
+  const resolved = value ?? fallback;
+  if (!Number.isSafeInteger(resolved) || resolved < 1)
+    throw new RangeError(`${name} must be a positive integer, got ${String(value)}`);
+  return resolved;
+}
+
+export function resolveOptions(options: OnnxClassifierOptions): ResolvedOptions {
+  if (typeof options?.modelPath !== 'string' || options.modelPath.length === 0)
+    throw new TypeError('modelPath is required: the path of an .onnx file');
+  const workers = positiveInt('workers', options.workers, 1);
+  return {
+    workers,
+    intraOpNumThreads: positiveInt(
+      'intraOpNumThreads',
+      options.intraOpNumThreads,
+      Math.max(1, Math.floor(availableParallelism() / workers)),
+    ),
+    maxBatch: positiveInt('maxBatch', options.maxBatch, 32),
+    decodeConcurrency: positiveInt('decodeConcurrency', options.decodeConcurrency, 4),
+  };
+}
+
+export { positiveInt };

@@ -1,0 +1,41 @@
+import { PredictionSchema } from '@visionq/core';
+import { describe, expect, it } from 'vitest';
+import { softmax, toPrediction } from '../src/index.js';
+
+const labels = [{ id: 'a', names: { en: 'A', es: 'Á' } }, { id: 'b' }, { id: 'c' }];
+
+describe('scores', () => {
+  it('softmax is stable for huge logits and sums to 1', () => {
+    const row = softmax(Float64Array.from([1000, 1000 + Math.log(3), -1000]));
+    expect(row[0]).toBeCloseTo(0.25, 12);
+    expect(row[1]).toBeCloseTo(0.75, 12);
+    expect(row[2]).toBe(0);
+  });
+
+  it('logits become a valid prediction, best first, with display names', () => {
+    const prediction = toPrediction([0, 2, 1], labels, 'logits', 2);
+    expect(PredictionSchema.parse(prediction)).toEqual(prediction);
+    expect(prediction.label).toBe('b');
+    expect(prediction.top_k.map((e) => e.label)).toEqual(['b', 'c']);
+    const e = Math.exp.bind(Math);
+    expect(prediction.confidence).toBeCloseTo(e(2) / (1 + e(1) + e(2)), 12);
+    expect(toPrediction([5, 0, 0], labels, 'logits', 1).names).toEqual({ en: 'A', es: 'Á' });
+  });
+
+  it('probabilities are used as they are (clamped into 0..1), ties keep output order', () => {
+    const prediction = toPrediction([0.4, 0.4, 1.0000001], labels, 'probabilities', 3);
+    expect(prediction.top_k.map((e) => [e.label, e.confidence])).toEqual([
+      ['c', 1],
+      ['a', 0.4],
+      ['b', 0.4],
+    ]);
+  });
+
+  it('top-k is capped at the number of labels', () => {
+    expect(toPrediction([1, 2, 3], labels, 'logits', 10).top_k).toHaveLength(3);
+  });
+
+  it('refuses non-finite scores', () => {
+    expect(() => toPrediction([NaN, 0, 1], labels, 'logits', 3)).toThrow(/non-finite/);
+  });
+});
