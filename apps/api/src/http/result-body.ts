@@ -10,12 +10,9 @@ export function pendingBody(record: Pick<ResultRecord, 'task_id' | 'status'>): P
 
 /** The public view of an ended task: no owner, and display names in the language the request prefers. */
 export function terminalBody(record: TerminalRecord, req: Request): SucceededBody | FailedBody {
-  const common = {
-    task_id: record.task_id,
-    created_at: record.created_at,
-    completed_at: record.completed_at,
-  };
-  if (record.status === 'failed') return { ...common, status: 'failed', error: record.error };
+  const times = { created_at: record.created_at, completed_at: record.completed_at };
+  if (record.status === 'failed')
+    return { task_id: record.task_id, status: 'failed', error: record.error, ...times };
   const languages = [...new Set(record.result.top_k.flatMap((entry) => Object.keys(entry.names ?? {})))];
   const language = (languages.length > 0 && req.acceptsLanguages(...languages)) || DEFAULT_LANGUAGE;
   const view = ({ label, confidence, names }: ScoredLabel) => {
@@ -23,9 +20,10 @@ export function terminalBody(record: TerminalRecord, req: Request): SucceededBod
     return display === undefined ? { label, confidence } : { label, confidence, display };
   };
   return {
-    ...common,
+    task_id: record.task_id,
     status: 'succeeded',
     result: { ...view(record.result), top_k: record.result.top_k.map(view) },
     model: { name: record.model.name, version: record.model.version },
+    ...times,
   };
 }

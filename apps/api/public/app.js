@@ -1,0 +1,61 @@
+// The try-it page: submit a photo with ?wait, show the top-k result as bars. No build step, no dependencies.
+const $ = (id) => document.getElementById(id);
+const status = (text, isError = false) => {
+  $('status').textContent = text;
+  $('status').className = isError ? 'error' : '';
+};
+
+const config = await fetch('/try/config.json').then((res) => res.json());
+if (config.authMode !== 'local') $('token-row').hidden = false;
+const token = () => (config.authMode === 'local' ? config.token : $('token').value.trim());
+
+async function classify(file) {
+  $('preview').src = await new Promise((resolve) => {
+    const reader = new FileReader();
+    reader.onload = () => resolve(reader.result);
+    reader.readAsDataURL(file);
+  });
+  $('output').hidden = false;
+  $('bars').replaceChildren();
+  status('Classifying…');
+  const form = new FormData();
+  form.append('image', file);
+  const headers = { Authorization: `Bearer ${token()}` };
+  let res = await fetch('/predict?wait=20', { method: 'POST', body: form, headers });
+  let body = await res.json();
+  while (res.status === 202) {
+    res = await fetch(`/result/${body.task_id}?wait=20`, { headers });
+    body = await res.json();
+  }
+  if (!res.ok) return status(body.error?.message ?? `HTTP ${res.status}`, true);
+  if (body.status === 'failed') return status(`Could not classify this image: ${body.error.message}`, true);
+  status(`${body.result.display ?? body.result.label} — ${(body.result.confidence * 100).toFixed(1)} %`);
+  $('bars').replaceChildren(
+    ...body.result.top_k.map((entry) => {
+      const item = document.createElement('li');
+      item.dataset.label = entry.label;
+      const name = document.createElement('div');
+      name.className = 'name';
+      name.append(entry.display ?? entry.label, `${(entry.confidence * 100).toFixed(1)} %`);
+      const bar = document.createElement('div');
+      bar.className = 'bar';
+      bar.style.width = `${Math.max(1, entry.confidence * 100)}%`;
+      item.append(name, bar);
+      return item;
+    }),
+  );
+}
+
+const run = (file) => file && classify(file).catch((error) => status(String(error), true));
+$('file').addEventListener('change', (event) => run(event.target.files[0]));
+const drop = $('drop');
+drop.addEventListener('dragover', (event) => {
+  event.preventDefault();
+  drop.classList.add('over');
+});
+drop.addEventListener('dragleave', () => drop.classList.remove('over'));
+drop.addEventListener('drop', (event) => {
+  event.preventDefault();
+  drop.classList.remove('over');
+  run(event.dataTransfer.files[0]);
+});
