@@ -31,7 +31,7 @@ describe.skipIf(!amqp.available || !redis.available)(
       WORKER_PREFETCH: '16',
     };
     let api: ServiceProcess;
-    let workers: ServiceProcess[] = [];
+    const workers: ServiceProcess[] = [];
     let url = '';
     const startWorker = async () => {
       const worker = startProcess(`worker-${workers.length + 1}`, ENTRY.worker, shared);
