@@ -1,5 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { httpSuite, SUITE_ENV } from './e2e/http-suite.js';
+import { httpSuite, SUITE_ENV, tokenFor } from './e2e/http-suite.js';
+import { noisyJpeg } from './support.js';
 import { ENTRY, freePort, startProcess, waitUntilServing, type ServiceProcess } from './e2e/processes.js';
 
 // The embedded default, as a newcomer starts it with `pnpm start`: nothing configured but the suite's limits.
@@ -20,5 +21,23 @@ describe('all-in-one process, embedded (in-memory queue and store, local auth, b
 
   it('logs a warning that local auth accepts unsigned tokens', () => {
     expect(service.output()).toMatch(/AUTH_MODE=local/);
+  });
+
+  it('logs carry task ids, never the token or the image bytes', async () => {
+    const token = tokenFor('log-check');
+    const image = await noisyJpeg(64, 64);
+    const res = await fetch(`${url}/predict?wait=10`, {
+      method: 'POST',
+      headers: { Authorization: `Bearer ${token}`, 'Content-Type': 'image/jpeg' },
+      body: image,
+    });
+    const { task_id } = (await res.json()) as { task_id: string };
+    await new Promise((resolve) => setTimeout(resolve, 200));
+    const logs = service.output();
+    expect(logs).toContain(`"task_id":"${task_id}"`);
+    expect(logs).not.toContain(token);
+    expect(logs).not.toContain(token.split('.')[1]);
+    expect(logs).not.toContain(image.subarray(100, 140).toString('base64'));
+    expect(logs).not.toContain(image.subarray(100, 140).toString('hex'));
   });
 });

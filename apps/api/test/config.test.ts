@@ -1,0 +1,54 @@
+import { describe, expect, it } from 'vitest';
+import { ConfigError, assertSafeAuth, loadConfig, requireBrokers } from '../src/config.js';
+
+describe('configuration', () => {
+  it('the embedded default: local auth, demo project, bundled model, SPEC defaults', () => {
+    const config = loadConfig({});
+    expect(config).toMatchObject({
+      HOST: '127.0.0.1',
+      PORT: 8080,
+      AUTH_MODE: 'local',
+      FIREBASE_PROJECT_ID: 'demo-visionq',
+      RESULT_TTL: 300,
+      MAX_UPLOAD_BYTES: 10_485_760,
+      MAX_PIXELS: 40_000_000,
+      RATE_LIMIT_PER_MIN: 120,
+      TRY_PAGE: true,
+      LOG_LEVEL: 'info',
+    });
+    expect(config.MODEL_PATH).toMatch(/models\/traffic-signs\/traffic-signs\.onnx$/);
+    expect(config.AMQP_URL).toBeUndefined();
+  });
+
+  it('a project id implies Firebase auth', () => {
+    expect(loadConfig({ FIREBASE_PROJECT_ID: 'my-app' })).toMatchObject({
+      AUTH_MODE: 'firebase',
+      FIREBASE_PROJECT_ID: 'my-app',
+    });
+  });
+
+  it.each([
+    [{ PORT: 'eighty' }, /^invalid configuration: PORT: /],
+    [{ AMQP_URL: 'http://rabbit' }, /^invalid configuration: AMQP_URL: /],
+    [{ TRY_PAGE: 'maybe' }, /^invalid configuration: TRY_PAGE: /],
+    [{ AUTH_MODE: 'firebase' }, /^invalid configuration: FIREBASE_PROJECT_ID: required/],
+    [
+      { FIREBASE_AUTH_EMULATOR_HOST: 'http://localhost:9099' },
+      /FIREBASE_AUTH_EMULATOR_HOST: must be host:port/,
+    ],
+  ])('%o → one line naming the variable', (env, message) => {
+    expect(() => loadConfig(env)).toThrow(ConfigError);
+    expect(() => loadConfig(env)).toThrow(message);
+  });
+
+  it('production processes demand AMQP_URL and REDIS_URL', () => {
+    expect(() => requireBrokers(loadConfig({ REDIS_URL: 'redis://127.0.0.1:6379' }))).toThrow(
+      /AMQP_URL: required/,
+    );
+  });
+
+  it('local auth refuses a non-loopback HOST', () => {
+    expect(() => assertSafeAuth(loadConfig({ HOST: '0.0.0.0' }))).toThrow(/HOST: AUTH_MODE=local/);
+    expect(() => assertSafeAuth(loadConfig({ HOST: '0.0.0.0', FIREBASE_PROJECT_ID: 'p' }))).not.toThrow();
+  });
+});
