@@ -6,11 +6,11 @@ import {
   type TaskHandler,
 } from '@visionq/core';
 import type { Channel, ConsumeMessage, RecoveringChannelModel } from 'amqplib';
-import { ExponentialBackoff, handleAll, retry, type RetryPolicy } from 'cockatiel';
+import { ExponentialBackoff, halfJitterGenerator, handleAll, retry, type RetryPolicy } from 'cockatiel';
 import { decodeDelivery } from './codec.js';
 import type { Settings } from './options.js';
 import { declareTopology } from './topology.js';
-import { withTimeout } from './timeout.js';
+import { closeWithin, withTimeout } from './timeout.js';
 
 type Outcome = 'ack' | 'requeue' | 'dead-letter';
 
@@ -44,6 +44,7 @@ export class Consumer implements Consumption {
       backoff: new ExponentialBackoff({
         initialDelay: settings.reconnect.initialDelayMs,
         maxDelay: settings.reconnect.maxDelayMs,
+        generator: halfJitterGenerator,
       }),
     });
   }
@@ -97,7 +98,7 @@ export class Consumer implements Consumption {
     }
     await Promise.allSettled([...this.#inFlight]);
     this.#channel = undefined;
-    if (channel) await channel.close().catch(() => undefined);
+    if (channel) await closeWithin(channel, this.#settings.timeoutMs);
   }
 
   #subscribe(): Promise<void> {
@@ -130,11 +131,11 @@ export class Consumer implements Consumption {
       });
       this.#consumerTag = consumerTag;
     } catch (error) {
-      await channel.close().catch(() => undefined);
+      await closeWithin(channel, this.#settings.timeoutMs);
       throw error;
     }
     if (this.#channel !== channel) throw new Error('channel closed while subscribing');
-    if (this.#stopped) await channel.close().catch(() => undefined);
+    if (this.#stopped) await closeWithin(channel, this.#settings.timeoutMs);
   }
 
   #channelClosed(channel: Channel): void {
@@ -152,7 +153,7 @@ export class Consumer implements Consumption {
   #receive(channel: Channel, message: ConsumeMessage | null): void {
     if (message === null) {
       // The broker cancelled the consumer (the queue was deleted): closing the channel subscribes again.
-      void channel.close().catch(() => undefined);
+      void closeWithin(channel, this.#settings.timeoutMs);
       return;
     }
     if (this.#stopped) {
@@ -202,7 +203,12 @@ export class Consumer implements Consumption {
 
   #requeueDelay(deliveryCount: number): number {
     const { initialDelayMs, maxDelayMs } = this.#settings.requeueDelay;
-    let backoff = new ExponentialBackoff({ initialDelay: initialDelayMs, maxDelay: maxDelayMs }).next();
+    // Half jitter: spread out, yet never much shorter than the configured delay.
+    let backoff = new ExponentialBackoff({
+      initialDelay: initialDelayMs,
+      maxDelay: maxDelayMs,
+      generator: halfJitterGenerator,
+    }).next();
     for (let n = 1; n < deliveryCount && backoff.duration < maxDelayMs; n += 1)
       backoff = backoff.next(undefined);
     return Math.min(backoff.duration, maxDelayMs);

@@ -14,6 +14,8 @@ import { declareTopology } from './topology.js';
 export async function createAmqpTaskQueue(options: AmqpTaskQueueOptions): Promise<AmqpTaskQueue> {
   const settings = normaliseOptions(options);
   const model = await connect(settings.url, {
+    // Bounds each connection attempt's TCP and AMQP handshake, so a stalled network cannot hang recovery.
+    timeout: settings.timeoutMs,
     ...settings.socketOptions,
     clientProperties: { connection_name: settings.connectionName },
     recovery: {

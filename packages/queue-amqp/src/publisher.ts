@@ -1,21 +1,25 @@
 import { InvalidMessageError, TaskMessageSchema, UnavailableError, type QueuedTask } from '@visionq/core';
 import type { ConfirmChannel, Message, RecoveringChannelModel } from 'amqplib';
 import { publishProperties } from './codec.js';
+import type { Settings } from './options.js';
 import { withTimeout } from './timeout.js';
+import { declareTopology } from './topology.js';
 
 /** Publishes on one confirm channel, re-created after the connection or the channel was lost. */
 export class Publisher {
   readonly #model: RecoveringChannelModel;
+  readonly #settings: Settings;
   readonly #queue: string;
   readonly #timeoutMs: number;
   #channel: Promise<ConfirmChannel> | undefined;
   /** Message ids the broker returned as unroutable; the return always arrives before the confirm. */
   readonly #returned = new Set<string>();
 
-  constructor(model: RecoveringChannelModel, queue: string, timeoutMs: number) {
+  constructor(model: RecoveringChannelModel, settings: Settings) {
     this.#model = model;
-    this.#queue = queue;
-    this.#timeoutMs = timeoutMs;
+    this.#settings = settings;
+    this.#queue = settings.queue;
+    this.#timeoutMs = settings.timeoutMs;
   }
 
   async publish(task: QueuedTask): Promise<void> {
@@ -26,9 +30,12 @@ export class Publisher {
       throw new InvalidMessageError('a task needs the image bytes');
     const message = parsed.data;
     const image = Buffer.from(task.image.buffer, task.image.byteOffset, task.image.byteLength);
+    let abandoned = false;
     const confirmed = (async () => {
       const current = this.#confirmChannel();
       const channel = await current;
+      // The caller was already told it failed (and may publish it again): a late send would duplicate it.
+      if (abandoned) return;
       await new Promise<void>((resolve, reject) => {
         const settle = (error: unknown) => (error ? reject(error) : resolve());
         try {
@@ -48,18 +55,16 @@ export class Publisher {
         () => new UnavailableError(`RabbitMQ did not confirm the task within ${this.#timeoutMs} ms`),
       );
     } catch (error) {
+      abandoned = true;
       this.#returned.delete(message.taskId);
       if (error instanceof UnavailableError) throw error;
       throw new UnavailableError('RabbitMQ did not take the task', { cause: error });
     }
-    if (this.#returned.delete(message.taskId))
+    if (this.#returned.delete(message.taskId)) {
+      // Someone deleted the queue while we stayed connected: declare it again for the next publish.
+      void declareTopology(this.#model, this.#settings).catch(() => undefined);
       throw new UnavailableError(`queue ${this.#queue} does not exist: the task was not queued`);
-  }
-
-  async close(): Promise<void> {
-    const channel = this.#channel;
-    this.#channel = undefined;
-    if (channel) await channel.then((c) => c.close()).catch(() => undefined);
+    }
   }
 
   #confirmChannel(): Promise<ConfirmChannel> {

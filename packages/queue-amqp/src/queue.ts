@@ -11,7 +11,7 @@ import type { ChannelModel, RecoveringChannelModel } from 'amqplib';
 import { Consumer } from './consumer.js';
 import type { Settings } from './options.js';
 import { Publisher } from './publisher.js';
-import { withTimeout } from './timeout.js';
+import { closeWithin, withTimeout } from './timeout.js';
 
 /** Test hook: drops the client as a crashed process would. Not part of the public API. */
 export const crash = Symbol('crash');
@@ -36,7 +36,7 @@ export class AmqpTaskQueue implements TaskQueue {
     this.#model = model;
     this.queue = settings.queue;
     this.deadLetterQueue = settings.deadLetterQueue;
-    this.#publisher = new Publisher(model, settings.queue, settings.timeoutMs);
+    this.#publisher = new Publisher(model, settings);
     const { logger } = settings;
     let lost = false;
     model.on('connect', (connection: ChannelModel) => {
@@ -111,7 +111,7 @@ export class AmqpTaskQueue implements TaskQueue {
       try {
         await channel.checkQueue(this.queue);
       } finally {
-        await channel.close().catch(() => undefined);
+        await closeWithin(channel, this.#settings.timeoutMs);
       }
     })();
     try {
@@ -126,8 +126,8 @@ export class AmqpTaskQueue implements TaskQueue {
     this.#closing ??= (async () => {
       await Promise.allSettled([...this.#consumers].map((consumer) => consumer.stop()));
       await Promise.allSettled([...this.#publishing]);
-      await this.#publisher.close();
-      await this.#model.close().catch(() => undefined);
+      // Closing the connection closes its channels; it also fails whatever still waits for a reconnect.
+      await closeWithin(this.#model, this.#settings.timeoutMs);
     })();
     return this.#closing;
   }

@@ -10,3 +10,11 @@ export async function withTimeout<T>(promise: Promise<T>, ms: number, onTimeout:
     clearTimeout(timer);
   }
 }
+
+/**
+ * Closes a channel or connection, quietly, waiting at most `ms`: on a connection that has just died, a close
+ * can wait for a reply that never comes.
+ */
+export async function closeWithin(closable: { close(): Promise<void> }, ms: number): Promise<void> {
+  await withTimeout(closable.close(), ms, () => new Error('close timed out')).catch(() => undefined);
+}

@@ -1,10 +1,13 @@
 import type { Channel } from 'amqplib';
+import { closeWithin } from './timeout.js';
 
 export interface Topology {
   readonly queue: string;
   readonly deadLetterExchange: string;
   readonly deadLetterQueue: string;
   readonly deliveryLimit: number;
+  /** Longest wait for closing the declaring channel. Default 5000 ms. */
+  readonly timeoutMs?: number;
 }
 
 /** The task queue's arguments. Declaring again with the same ones is a no-op; with others, a 406. */
@@ -41,6 +44,6 @@ export async function declareTopology(
     await channel.bindQueue(topology.deadLetterQueue, topology.deadLetterExchange, '');
     await channel.assertQueue(topology.queue, { durable: true, arguments: queueArguments(topology) });
   } finally {
-    await channel.close().catch(() => undefined);
+    await closeWithin(channel, topology.timeoutMs ?? 5000);
   }
 }

@@ -14,6 +14,8 @@ export interface AmqpHarness extends TaskQueueHarness {
   deadLetters(): Promise<GetMessage[]>;
   /** Messages ready in the task queue. */
   depth(): Promise<number>;
+  /** Takes the next message off the task queue as RabbitMQ holds it, or `false` when there is none. */
+  take(): Promise<GetMessage | false>;
 }
 
 /** Fast settings, so that the contract's retries and reconnects take milliseconds rather than seconds. */
@@ -73,6 +75,9 @@ export async function amqpHarness(
       const metadata = typeof message === 'object' && message !== null ? message : {};
       channel.sendToQueue(queue, Buffer.from(image), publishProperties(metadata));
       await channel.waitForConfirms();
+    },
+    take() {
+      return channel.get(queue, { noAck: true });
     },
     async depth() {
       return (await channel.checkQueue(queue)).messageCount;
