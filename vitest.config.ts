@@ -6,7 +6,7 @@ export default defineConfig({
   test: {
     ...testDefaults,
     include: ['test/**/*.test.ts', '{packages,apps,examples,models}/*/test/**/*.test.ts'],
-    exclude: [...testDefaults.exclude, '**/*.disruptive.test.ts'],
+    exclude: [...testDefaults.exclude, '**/*.disruptive.test.ts', '**/*.alone.test.ts'],
     reporters: ['default', ['json', { outputFile: 'test-results/main.json' }]],
   },
 });
