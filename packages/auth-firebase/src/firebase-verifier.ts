@@ -40,6 +40,11 @@ export function createFirebaseTokenVerifier(options: FirebaseTokenVerifierOption
     : createOwnedApp({ projectId, credential: options.credential, httpAgent: options.httpAgent });
   const probeToken = modeProbeToken(projectId);
   let closed = false;
+  // firebase-admin starts a certificate fetch for every verification that finds its cache empty. Until one
+  // verification has been answered with the certificates in hand, the others wait for it, so that a burst of
+  // requests at start-up makes one fetch, not one each.
+  let warm = false;
+  let leader: Promise<void> | undefined;
 
   return {
     async verify(token: string): Promise<VerifiedToken> {
@@ -47,9 +52,16 @@ export function createFirebaseTokenVerifier(options: FirebaseTokenVerifierOption
       const decoded = decodeJwt(token);
       requireSignedRs256(decoded);
       const verified = verifiedClaims(decoded, projectId, skew);
+      while (!warm && leader) await leader;
       // Both start in this same synchronous run, so the probe reports the mode this verification ran in.
       const mode = probeMode(handle.auth, probeToken);
       const outcome = settle(() => handle.auth.verifyIdToken(token, checkRevoked));
+      if (!warm) {
+        leader = outcome.then((result) => {
+          warm = result.ok || !(fromAdminError(result.error) instanceof UnavailableError);
+          leader = undefined;
+        });
+      }
       if ((await mode) !== 'production') {
         await outcome;
         throw new UnavailableError(

@@ -18,13 +18,9 @@ describe('certificate cache', () => {
     try {
       const before = env.standIn.requests.certs;
       const tokens = Array.from({ length: 1000 }, (_, i) => env.token(`user-${i}`));
-      // The first verification fills the cache; the rest run 100 at a time.
-      expect((await verifier.verify(tokens[0] as string)).uid).toBe('user-0');
-      for (let i = 1; i < tokens.length; i += 100) {
-        const batch = tokens.slice(i, i + 100);
-        const verified = await Promise.all(batch.map((token) => verifier.verify(token)));
-        expect(verified.map((v) => v.uid)).toEqual(batch.map((_, j) => `user-${i + j}`));
-      }
+      // All at once, as a burst of requests at start-up would arrive: none finds the cache filled yet.
+      const verified = await Promise.all(tokens.map((token) => verifier.verify(token)));
+      expect(verified.map((v) => v.uid)).toEqual(tokens.map((_, i) => `user-${i}`));
       expect(env.standIn.requests.certs - before).toBe(1);
     } finally {
       await verifier.close();
@@ -50,13 +46,19 @@ describe('certificate cache', () => {
 });
 
 describe('certificates that cannot be fetched', () => {
-  it('an error response makes verification unavailable, not unauthorized', async () => {
+  it('an error response makes verification unavailable, not unauthorized, until the server is back', async () => {
     env.standIn.certsStatus = 500;
     const verifier = env.verifier();
     try {
-      const error = await verifier.verify(env.token('alice')).catch((thrown: unknown) => thrown);
-      expect(error).toBeInstanceOf(UnavailableError);
-      expect((error as UnavailableError).transient).toBe(true);
+      const errors = await Promise.all(
+        [1, 2, 3].map(() => verifier.verify(env.token('alice')).catch((e: unknown) => e)),
+      );
+      for (const error of errors) {
+        expect(error).toBeInstanceOf(UnavailableError);
+        expect((error as UnavailableError).transient).toBe(true);
+      }
+      env.standIn.certsStatus = 200;
+      expect((await verifier.verify(env.token('alice'))).uid).toBe('alice');
     } finally {
       env.standIn.certsStatus = 200;
       await verifier.close();
