@@ -1,4 +1,4 @@
-import { decodeRecord, isTerminal, type ResultRecord } from '@visionq/core';
+import { UnavailableError, decodeRecord, isTerminal, type ResultRecord } from '@visionq/core';
 import type { Redis } from 'ioredis';
 import { reconnectBackoff } from './client.js';
 import { whenReady } from './connection.js';
@@ -43,6 +43,8 @@ export class CompletionListener {
    * reads afterwards is at least as old as the notices it will get; returns the function that stops listening.
    */
   async listen(taskId: string, wake: Wake): Promise<() => void> {
+    // A waitFor that started before close() may get here after it: it must not open a new subscriber.
+    if (this.#closed) throw new UnavailableError('store is closed');
     const subscriber = this.#connect();
     let channel = this.#channels.get(taskId);
     if (!channel) {
@@ -134,7 +136,10 @@ export class CompletionListener {
       const stale = taskIds.filter((id) => !this.#channels.has(id)).map((id) => this.#keys.done(id));
       if (stale.length > 0) await subscriber.unsubscribe(...stale);
     } catch {
-      return; // Lost again: the next 'ready' starts over.
+      // Lost again, and the next 'ready' starts over; or refused on a live connection, where nothing would
+      // ever retry: drop the connection so that it does.
+      if (subscriber.status === 'ready') subscriber.disconnect(true);
+      return;
     }
     await this.#catchUp();
   }
