@@ -28,14 +28,14 @@ describe('certificate cache', () => {
   }, 60_000);
 
   it('fetches again once the max-age has passed, and picks up a rotated key', async () => {
-    env.standIn.maxAgeSeconds = 1;
+    env.standIn.maxAgeSeconds = 2;
     const verifier = env.verifier();
     try {
       const before = env.standIn.requests.certs;
       await verifier.verify(env.token('alice'));
       await verifier.verify(env.token('alice'));
       expect(env.standIn.requests.certs - before).toBe(1);
-      await new Promise((resolve) => setTimeout(resolve, 1_100));
+      await new Promise((resolve) => setTimeout(resolve, 2_100));
       await verifier.verify(env.token('alice'));
       expect(env.standIn.requests.certs - before).toBe(2);
     } finally {

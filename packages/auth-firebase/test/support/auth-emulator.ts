@@ -21,7 +21,12 @@ export class AuthEmulator {
 
   static async start(projectId: string): Promise<AuthEmulator> {
     const dir = mkdtempSync(join(tmpdir(), 'visionq-auth-emulator-'));
-    const [auth, hub, logging] = [await freePort(), await freePort(), await freePort()];
+    const [auth, hub, logging, vscode] = [
+      await freePort(),
+      await freePort(),
+      await freePort(),
+      await freePort(),
+    ];
     const config = join(dir, 'firebase.json');
     const at = (port: number) => ({ host: '127.0.0.1', port });
     writeFileSync(
@@ -44,6 +49,9 @@ export class AuthEmulator {
       // CI turns off the CLI's message-of-the-day fetch and its update check: no network calls at all.
       CI: 'true',
       NO_UPDATE_NOTIFIER: '1',
+      // The CLI tells a VS Code extension on localhost:40001 that it started; send that to a closed port instead
+      // of whatever else may listen there.
+      VSCODE_WEBHOOK_PORT: String(vscode),
     };
     delete env.FIREBASE_AUTH_EMULATOR_HOST;
     const child = spawn(
