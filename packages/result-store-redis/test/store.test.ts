@@ -63,6 +63,22 @@ describe.skipIf(!server.available)('RedisResultStore on a real Redis', () => {
     expect(await h.client.pttl(claimKey as string)).toBeGreaterThan(TTL.pendingTtlMs - 5_000);
   });
 
+  it('concurrent creates with one claim, from several clients, create exactly one task', async () => {
+    const other = await h.connect();
+    const claim = { key: 'double-tap', fingerprint: 'sha256:same' };
+    const outcomes = await Promise.all(
+      Array.from({ length: 20 }, (_, i) =>
+        (i % 2 ? other : h.store).create(pendingRecord('alice'), { idempotency: claim }),
+      ),
+    );
+    const created = outcomes.filter((outcome) => outcome.created);
+    expect(created).toHaveLength(1);
+    const winner = created[0]?.record;
+    for (const outcome of outcomes.filter((o) => !o.created))
+      expect(outcome).toEqual({ created: false, record: winner, sameRequest: true });
+    expect(await h.client.keys(`${h.keys.prefix}task:*`)).toHaveLength(1);
+  });
+
   it('owners and keys cannot collide through separators in their text', async () => {
     const a = pendingRecord('a:b');
     const b = pendingRecord('a');
