@@ -16,8 +16,8 @@ const MAX_UID_LENGTH = 128;
 
 /**
  * Checks the claims of a Firebase ID token (firebase.google.com/docs/auth/admin/verify-id-tokens): audience and
- * issuer name our project, a non-empty subject, issued and authenticated in the past, not yet expired. Signatures are not this
- * function's business. Throws `UnauthorizedError` with the first reason found.
+ * issuer name our project, a non-empty subject, issued and authenticated in the past, not yet expired.
+ * Signatures are not this function's business. Throws `UnauthorizedError` with the first reason found.
  */
 export function checkIdTokenClaims(
   claims: Readonly<Record<string, unknown>>,
@@ -34,8 +34,9 @@ export function checkIdTokenClaims(
   }
   if (aud !== projectId) throw new UnauthorizedError('wrong_audience', 'token is for another project');
   if (iss !== issuerFor(projectId)) throw new UnauthorizedError('wrong_issuer', 'token has the wrong issuer');
-  if (typeof sub !== 'string' || sub === '')
+  if (typeof sub !== 'string' || sub === '') {
     throw new UnauthorizedError('no_subject', 'token has no subject');
+  }
   if (sub.length > MAX_UID_LENGTH) throw new UnauthorizedError('malformed', 'token subject is too long');
   if (exp <= nowSeconds) throw new UnauthorizedError('expired', 'token has expired');
   for (const [name, value] of [

@@ -11,7 +11,10 @@ const PROJECT_ID = /^[a-z][a-z0-9-]{4,28}[a-z0-9]$/;
 
 export function requireProjectId(value: unknown): string {
   if (typeof value !== 'string' || !PROJECT_ID.test(value)) {
-    throw new TypeError('projectId is required: the Firebase project id whose ID tokens are accepted');
+    throw new TypeError(
+      'projectId is required: the Firebase project id whose ID tokens are accepted (6–30 lowercase letters, ' +
+        'digits and hyphens)',
+    );
   }
   return value;
 }
@@ -35,8 +38,9 @@ export function requireUnsigned(decoded: DecodedJwt): void {
   if (decoded.header.alg !== 'none') {
     throw new UnauthorizedError('unknown_key', 'local mode accepts only unsigned emulator tokens');
   }
-  if (decoded.signature !== '')
+  if (decoded.signature !== '') {
     throw new UnauthorizedError('malformed', 'unsigned token carries a signature');
+  }
 }
 
 export const closedError = () => new UnavailableError('token verifier is closed');

@@ -1,6 +1,7 @@
 import { UnauthorizedError, UnavailableError, type TokenVerifier } from '@visionq/core';
 import { tokenVerifierContract } from '@visionq/core/testing';
 import { deleteApp, getApps, initializeApp } from 'firebase-admin/app';
+import { getAuth } from 'firebase-admin/auth';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createFirebaseTokenVerifier } from '../src/index.js';
 import { makeSigningKey } from './support/keys.js';
@@ -61,6 +62,32 @@ describe('production verifier', () => {
       expect((await verifier.verify(env.token('alice'))).uid).toBe('alice');
     } finally {
       await other.close();
+    }
+  });
+});
+
+describe('firebase-admin on its own, for comparison', () => {
+  it('refuses every one of those tokens too, except the ones only our own claim checks catch', async () => {
+    const app = initializeApp({ projectId: PROJECT_ID, httpAgent: env.standIn.agent }, 'bare-admin');
+    try {
+      const acceptedByAdmin: string[] = [];
+      for (const { name, token } of productionRejections(PROJECT_ID, key)) {
+        const accepted = await getAuth(app)
+          .verifyIdToken(token)
+          .then(
+            () => true,
+            () => false,
+          );
+        if (accepted) acceptedByAdmin.push(name);
+      }
+      // firebase-admin checks neither `iat` nor `auth_time` against the clock, nor that `auth_time` exists.
+      expect(acceptedByAdmin).toEqual([
+        'issued in the future',
+        'authenticated in the future',
+        'no auth_time',
+      ]);
+    } finally {
+      await deleteApp(app);
     }
   });
 });
