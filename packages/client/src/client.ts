@@ -1,0 +1,101 @@
+import { errorFromFailedTask } from './errors.js';
+import { imageForm } from './image.js';
+import { taskState } from './bodies.js';
+import { MAX_WAIT_SECONDS, resolveOptions, seconds, type VisionqClientOptions } from './options.js';
+import { abortable } from './timing.js';
+import { send } from './transport.js';
+import { isPending, type EndedTask, type ImageInput, type SucceededTask, type TaskState } from './types.js';
+
+export interface SubmitOptions {
+  /** Retries with the same key (same user, within the API's RESULT_TTL) get the same task back. */
+  idempotencyKey?: string;
+  /** Seconds (0–30) the API may hold the request for the result; default 0 (answer at once). */
+  wait?: number;
+  signal?: AbortSignal;
+}
+
+export interface ResultOptions {
+  /** Seconds (0–30) to long-poll for the end of the task; default 0 (answer at once). */
+  wait?: number;
+  signal?: AbortSignal;
+}
+
+export interface ClassifyOptions {
+  /** Default: a fresh random key, so that a retried upload never creates a second task. */
+  idempotencyKey?: string;
+  /** Aborts the upload or the wait; `AbortSignal.timeout(ms)` bounds the whole call. */
+  signal?: AbortSignal;
+}
+
+export interface VisionqClient {
+  /** POST /predict. Resolves with the task: pending (202) or, with `wait` or a reused key, ended (200). */
+  submit(image: ImageInput, options?: SubmitOptions): Promise<TaskState>;
+  /** GET /result/{taskId}. Unknown, expired and other users' tasks are all a `not_found` error. */
+  result(taskId: string, options?: ResultOptions): Promise<TaskState>;
+  /** Long-polls until the task ends, however long that takes; bound it with a signal. */
+  waitFor(taskId: string, options?: { signal?: AbortSignal }): Promise<EndedTask>;
+  /** Submit and wait. Resolves with the prediction; a task that failed throws a `VisionqApiError`. */
+  classify(image: ImageInput, options?: ClassifyOptions): Promise<SucceededTask>;
+}
+
+export function createVisionqClient(options: VisionqClientOptions): VisionqClient {
+  const settings = resolveOptions(options);
+  const waitQuery = (wait: number | undefined) =>
+    wait ? `?wait=${seconds('wait', wait, 0, MAX_WAIT_SECONDS)}` : '';
+
+  const client: VisionqClient = {
+    async submit(image, { idempotencyKey, wait, signal } = {}) {
+      const { status, body } = await send(settings, {
+        method: 'POST',
+        path: `predict${waitQuery(wait)}`,
+        body: imageForm(image),
+        headers: idempotencyKey === undefined ? {} : { 'Idempotency-Key': idempotencyKey },
+        idempotent: idempotencyKey !== undefined,
+        ...(signal ? { signal } : {}),
+      });
+      return taskState(body, status);
+    },
+
+    async result(taskId, { wait, signal } = {}) {
+      return (await poll(taskId, wait, signal)).task;
+    },
+
+    async waitFor(taskId, { signal } = {}) {
+      for (;;) {
+        const { task, retryAfterSeconds } = await poll(taskId, settings.pollWaitSeconds, signal);
+        if (!isPending(task)) return task;
+        // The API held the request for the whole wait and still asks for a pause before the next one.
+        if (retryAfterSeconds) await abortable(retryAfterSeconds * 1000, signal);
+      }
+    },
+
+    async classify(image, { idempotencyKey = randomKey(), signal } = {}) {
+      let task = await client.submit(image, {
+        idempotencyKey,
+        wait: settings.pollWaitSeconds,
+        ...(signal ? { signal } : {}),
+      });
+      if (isPending(task)) task = await client.waitFor(task.task_id, signal ? { signal } : {});
+      if (task.status === 'failed') throw errorFromFailedTask(task);
+      return task;
+    },
+  };
+
+  async function poll(taskId: string, wait: number | undefined, signal: AbortSignal | undefined) {
+    const answer = await send(settings, {
+      method: 'GET',
+      path: `result/${encodeURIComponent(taskId)}${waitQuery(wait)}`,
+      idempotent: true,
+      ...(signal ? { signal } : {}),
+    });
+    return { task: taskState(answer.body, answer.status), retryAfterSeconds: answer.retryAfterSeconds };
+  }
+
+  return client;
+}
+
+/** 128 random bits, hex. `crypto.randomUUID` would do, but browsers only offer it on https pages. */
+function randomKey(): string {
+  const bytes = crypto.getRandomValues(new Uint8Array(16));
+  return Array.from(bytes, (byte) => byte.toString(16).padStart(2, '0')).join('');
+}

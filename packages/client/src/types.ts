@@ -1,0 +1,49 @@
+/**
+ * The bodies the visionq HTTP API answers with (its OpenAPI document names them TaskPending, TaskSucceeded,
+ * TaskFailed and Error). Written out here rather than imported so that the client carries no schema library
+ * into browsers; a test checks them against the API's own zod schemas.
+ */
+
+export interface ScoredLabel {
+  label: string;
+  /** 0..1 */
+  confidence: number;
+  /** Display name in the language `Accept-Language` picked, when the model has one. */
+  display?: string;
+}
+
+export interface PendingTask {
+  task_id: string;
+  status: 'queued' | 'processing';
+}
+
+export interface SucceededTask {
+  task_id: string;
+  status: 'succeeded';
+  result: ScoredLabel & { top_k: ScoredLabel[] };
+  model: { name: string; version: string };
+  created_at: string;
+  completed_at: string;
+}
+
+export interface FailedTask {
+  task_id: string;
+  status: 'failed';
+  error: { code: string; message: string };
+  created_at: string;
+  completed_at: string;
+}
+
+export type EndedTask = SucceededTask | FailedTask;
+export type TaskState = PendingTask | EndedTask;
+
+export interface ErrorBody {
+  error: { code: string; message: string };
+}
+
+/** What can be uploaded: a `File` or `Blob` (browsers, `fs.openAsBlob` in Node), or raw bytes (a Buffer too). */
+export type ImageInput = Blob | ArrayBuffer | ArrayBufferView;
+
+export function isPending(state: TaskState): state is PendingTask {
+  return state.status === 'queued' || state.status === 'processing';
+}

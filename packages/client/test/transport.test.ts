@@ -1,0 +1,133 @@
+import { randomUUID } from 'node:crypto';
+import { afterEach, describe, expect, it } from 'vitest';
+import { InvalidRequestError } from '@visionq/core';
+import { createVisionqClient, VisionqApiError, type VisionqClientOptions } from '../src/index.js';
+import { hang, json, reset, scriptedServer, type Step } from './support/scripted-server.js';
+
+const IMAGE = new Uint8Array([0xff, 0xd8, 0xff, 0xe0, 1, 2, 3, 4]);
+const TASK = randomUUID();
+const pending = (headers: Record<string, string> = {}) =>
+  json(202, { task_id: TASK, status: 'queued' }, headers);
+const succeeded = json(200, {
+  task_id: TASK,
+  status: 'succeeded',
+  result: { label: 'stop', confidence: 0.9, top_k: [{ label: 'stop', confidence: 0.9 }] },
+  model: { name: 'm', version: '1' },
+  created_at: new Date().toISOString(),
+  completed_at: new Date().toISOString(),
+});
+const unavailable = (retryAfter: string) =>
+  json(503, { error: { code: 'unavailable', message: 'retry later' } }, { 'Retry-After': retryAfter });
+
+let close: (() => Promise<unknown>) | undefined;
+afterEach(async () => close?.());
+
+async function setUp(steps: Step[], options: Partial<VisionqClientOptions> = {}) {
+  const server = await scriptedServer(steps);
+  close = server.close;
+  const client = createVisionqClient({ baseUrl: server.url, token: () => 'a.b.c', ...options });
+  return { server, client };
+}
+
+describe('Retry-After, retries and aborts (against a scripted HTTP server)', () => {
+  it('503 with Retry-After: waits that long, then sends the whole upload again', async () => {
+    const { server, client } = await setUp([unavailable('1'), pending()]);
+    expect(await client.submit(IMAGE)).toEqual({ task_id: TASK, status: 'queued' });
+    const [first, second] = server.seen;
+    expect(second!.at - first!.at).toBeGreaterThanOrEqual(950);
+    expect(second!.bodyBytes).toBe(first!.bodyBytes);
+    expect(second!.headers.authorization).toBe('Bearer a.b.c');
+  });
+
+  it('an HTTP-date Retry-After is honoured too', async () => {
+    const at = new Date(Date.now() + 2_000).toUTCString();
+    const { server, client } = await setUp([unavailable(at), pending()]);
+    await client.submit(IMAGE);
+    expect(server.seen[1]!.at - server.seen[0]!.at).toBeGreaterThanOrEqual(500);
+  });
+
+  it('after maxRetries the 503 is thrown: unavailable, transient, with its Retry-After', async () => {
+    const { server, client } = await setUp([unavailable('0'), unavailable('0'), unavailable('0')], {
+      maxRetries: 1,
+    });
+    const error = await client.submit(IMAGE).catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(VisionqApiError);
+    expect(error).toMatchObject({ code: 'unavailable', status: 503, transient: true, retryAfterSeconds: 0 });
+    expect(server.seen).toHaveLength(2);
+  });
+
+  it('waitFor long-polls with ?wait and pauses for the Retry-After of each 202', async () => {
+    const { server, client } = await setUp([pending({ 'Retry-After': '1' }), succeeded], {
+      pollWaitSeconds: 7,
+    });
+    expect((await client.waitFor(TASK)).status).toBe('succeeded');
+    expect(server.seen.map((request) => request.url)).toEqual([
+      `/result/${TASK}?wait=7`,
+      `/result/${TASK}?wait=7`,
+    ]);
+    expect(server.seen[1]!.at - server.seen[0]!.at).toBeGreaterThanOrEqual(950);
+  });
+
+  it('classify submits with an Idempotency-Key and ?wait, then long-polls', async () => {
+    const { server, client } = await setUp([pending(), succeeded]);
+    expect((await client.classify(IMAGE)).result.label).toBe('stop');
+    expect(server.seen[0]!.url).toBe('/predict?wait=20');
+    expect(server.seen[0]!.headers['idempotency-key']).toMatch(/^[0-9a-f]{32}$/);
+    expect(server.seen[0]!.headers['content-type']).toMatch(/^multipart\/form-data; boundary=/);
+  });
+
+  it('an abort ends a long-poll at once with the signal’s reason', async () => {
+    const { client } = await setUp([hang]);
+    const controller = new AbortController();
+    const started = Date.now();
+    setTimeout(() => controller.abort(new Error('user left')), 100);
+    await expect(client.waitFor(TASK, { signal: controller.signal })).rejects.toThrow('user left');
+    expect(Date.now() - started).toBeLessThan(1_000);
+  });
+
+  it('an abort during a Retry-After pause ends it at once', async () => {
+    const { server, client } = await setUp([unavailable('30')]);
+    const started = Date.now();
+    const error = await client.submit(IMAGE, { signal: AbortSignal.timeout(200) }).catch((e: unknown) => e);
+    expect((error as Error).name).toBe('TimeoutError');
+    expect(Date.now() - started).toBeLessThan(1_000);
+    expect(server.seen).toHaveLength(1);
+  });
+
+  it('a dropped connection is retried for GET and keyed POST, never for a POST without a key', async () => {
+    const { server, client } = await setUp([reset, succeeded, reset, reset]);
+    expect((await client.result(TASK)).status).toBe('succeeded');
+    const error = await client.submit(IMAGE).catch((e: unknown) => e);
+    expect(error).toMatchObject({ code: 'unavailable', status: undefined });
+    expect(server.seen).toHaveLength(3);
+  });
+
+  it('a body that is not a task, or not JSON, is a typed error, not a crash', async () => {
+    const html: Step = (res) =>
+      res.writeHead(502, { 'Content-Type': 'text/html' }).end('<h1>Bad gateway</h1>');
+    const { client } = await setUp([json(200, { hello: 'world' }), html]);
+    await expect(client.result(TASK)).rejects.toMatchObject({ code: 'internal', status: 200 });
+    await expect(client.result(TASK)).rejects.toMatchObject({ code: 'internal', status: 502 });
+  });
+
+  it('keeps a base path: https://host/visionq/ → /visionq/predict', async () => {
+    const server = await scriptedServer([pending()]);
+    close = server.close;
+    const client = createVisionqClient({ baseUrl: `${server.url}/visionq`, token: () => 't.o.k' });
+    await client.submit(IMAGE);
+    expect(server.seen[0]!.url).toBe('/visionq/predict');
+  });
+
+  it('bad options and arguments are InvalidRequestErrors, thrown before anything is sent', async () => {
+    const { server, client } = await setUp([]);
+    const token = () => 'x';
+    expect(() => createVisionqClient({ baseUrl: 'not a url', token })).toThrow(InvalidRequestError);
+    expect(() => createVisionqClient({ baseUrl: server.url, token, pollWaitSeconds: 31 })).toThrow(
+      InvalidRequestError,
+    );
+    await expect(client.submit(new Uint8Array())).rejects.toThrow(InvalidRequestError);
+    await expect(client.submit('stop.jpg' as never)).rejects.toThrow(InvalidRequestError);
+    await expect(client.result(TASK, { wait: 99 })).rejects.toThrow(InvalidRequestError);
+    expect(server.seen).toHaveLength(0);
+  });
+});
