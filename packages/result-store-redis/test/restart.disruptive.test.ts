@@ -84,6 +84,7 @@ describe.skipIf(!server.available)('RedisResultStore across a Redis restart', ()
       expect(await waiting).toMatchObject({ status: 'succeeded', result: { label: 'fresh' } });
       expect(await h.store.get(fresh.task_id)).toMatchObject({ status: 'succeeded' });
     } finally {
+      redisServer('start'); // a no-op when it is up; cleaning up needs it
       await h.cleanup();
     }
   }, 90_000);
