@@ -89,7 +89,8 @@ export class CompletionListener {
       autoResubscribe: false,
       enableOfflineQueue: false,
       maxRetriesPerRequest: 0,
-      // The subscriber is ours, so it must come back after any outage, whatever the caller chose for theirs.
+      // The caller's reconnect schedule, if they chose one; a client made without any still gets a subscriber
+      // that comes back after an outage, since waiters depend on it.
       retryStrategy: typeof inherited === 'function' ? inherited : reconnectBackoff(),
       lazyConnect: false,
     });
