@@ -6,7 +6,7 @@ import {
   waitUntilServing,
   type ServiceProcess,
 } from '../e2e/processes.js';
-import { deleteKeys, openBroker, type Broker } from './infra.js';
+import { broker, deleteKeys, type Broker } from './infra.js';
 
 export interface Api {
   process: ServiceProcess;
@@ -53,13 +53,13 @@ export class Cluster {
     };
   }
 
-  static async create(
+  static create(
     name: string,
     urls: { amqp: string; redis: string },
     env: Record<string, string> = {},
-  ): Promise<Cluster> {
+  ): Cluster {
     const run = `faults-${name}-${process.pid}-${Date.now()}`;
-    return new Cluster(urls, `visionq.${run}`, `visionq:${run}:`, await openBroker(urls.amqp), env);
+    return new Cluster(urls, `visionq.${run}`, `visionq:${run}:`, broker(urls.amqp), env);
   }
 
   async startApi(env: Record<string, string> = {}): Promise<Api> {
@@ -112,7 +112,6 @@ export class Cluster {
     const running = [...this.apis.map((api) => api.process), ...this.workers].filter(alive);
     const codes = await Promise.all(running.map((process) => process.kill('SIGTERM')));
     await this.broker.deleteQueues(this.queue);
-    await this.broker.close();
     await deleteKeys(this.urls.redis, this.prefix);
     return codes;
   }

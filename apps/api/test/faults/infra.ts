@@ -1,6 +1,6 @@
 import { execFile } from 'node:child_process';
 import { promisify } from 'node:util';
-import { connect } from 'amqplib';
+import { connect, type ConfirmChannel } from 'amqplib';
 import { createRedisClient } from '@visionq/result-store-redis';
 import { repoPath } from '../../src/paths.js';
 
@@ -22,42 +22,51 @@ export async function serverControl(
   });
 }
 
-/** What a test needs to see and do on RabbitMQ, outside the service: depths, raw publishing, clean-up. */
-export async function openBroker(url: string) {
-  const connection = await connect(url);
-  connection.on('error', () => undefined);
-  const channel = await connection.createConfirmChannel();
-  channel.on('error', () => undefined);
-  return {
-    channel,
-    /** Ready messages in `queue` (unacknowledged ones not counted). */
-    async depth(queue: string): Promise<number> {
-      return (await channel.checkQueue(queue)).messageCount;
-    },
-    /** Takes every message out of `queue` and returns their properties and sizes. */
-    async drain(queue: string) {
-      const taken: { messageId: unknown; headers: Record<string, unknown>; bytes: number }[] = [];
-      for (;;) {
-        const message = await channel.get(queue, { noAck: true });
-        if (message === false) return taken;
-        taken.push({
-          messageId: message.properties.messageId,
-          headers: (message.properties.headers ?? {}) as Record<string, unknown>,
-          bytes: message.content.length,
-        });
-      }
-    },
-    async deleteQueues(queue: string) {
-      await channel.deleteQueue(queue).catch(() => undefined);
-      await channel.deleteQueue(`${queue}.dlq`).catch(() => undefined);
-      await channel.deleteExchange(`${queue}.dlx`).catch(() => undefined);
-    },
-    async close() {
+/**
+ * What a test needs to see and do on RabbitMQ, outside the service: depths, raw publishing, clean-up. Each call
+ * opens its own connection, so that a broker restart in between does not leave the test holding a dead one.
+ */
+export function broker(url: string) {
+  const withChannel = async <T>(use: (channel: ConfirmChannel) => Promise<T>): Promise<T> => {
+    const connection = await connect(url);
+    connection.on('error', () => undefined);
+    try {
+      const channel = await connection.createConfirmChannel();
+      channel.on('error', () => undefined);
+      return await use(channel);
+    } finally {
       await connection.close().catch(() => undefined);
+    }
+  };
+  return {
+    withChannel,
+    /** Ready messages in `queue` (unacknowledged ones not counted). */
+    depth: (queue: string) => withChannel(async (channel) => (await channel.checkQueue(queue)).messageCount),
+    /** Takes every message out of `queue` and returns their properties and sizes. */
+    drain: (queue: string) =>
+      withChannel(async (channel) => {
+        const taken: { messageId: unknown; headers: Record<string, unknown>; bytes: number }[] = [];
+        for (;;) {
+          const message = await channel.get(queue, { noAck: true });
+          if (message === false) return taken;
+          taken.push({
+            messageId: message.properties.messageId,
+            headers: (message.properties.headers ?? {}) as Record<string, unknown>,
+            bytes: message.content.length,
+          });
+        }
+      }),
+    /** Removes the task queue and its dead-letter exchange and queue. Each on its own channel: a miss closes it. */
+    async deleteQueues(queue: string) {
+      const attempt = (op: (channel: ConfirmChannel) => Promise<unknown>) =>
+        withChannel(op).catch(() => undefined);
+      await attempt((channel) => channel.deleteQueue(queue));
+      await attempt((channel) => channel.deleteQueue(`${queue}.dlq`));
+      await attempt((channel) => channel.deleteExchange(`${queue}.dlx`));
     },
   };
 }
-export type Broker = Awaited<ReturnType<typeof openBroker>>;
+export type Broker = ReturnType<typeof broker>;
 
 /** Reads the records the service keeps under `prefix`, straight from Redis. */
 export async function readRecords(url: string, prefix: string): Promise<Map<string, { status: string }>> {

@@ -70,7 +70,7 @@ export class Load {
   readonly terminal = new Map<string, Terminal>();
   /** Answers to a long-poll other than 200 and 202: 404s while a wiped store refills, 503s during outages. */
   readonly pollAnswers: Answer[] = [];
-  readonly #samples: Sample[];
+  readonly samples: Sample[];
   #stopped = false;
   #deadline = Number.POSITIVE_INFINITY;
   readonly #users: Promise<void>[] = [];
@@ -78,12 +78,12 @@ export class Load {
   #sent = 0;
 
   constructor(readonly options: LoadOptions) {
-    this.#samples = options.samples ?? samples();
+    this.samples = options.samples ?? samples();
   }
 
   /** Classifies each sample once, before any fault, and expects that label of it from then on. */
   async calibrate(via: string): Promise<this> {
-    for (const sample of this.#samples) {
+    for (const sample of this.samples) {
       if (sample.expected.status !== 'succeeded') continue;
       const res = await fetch(`${via}/predict?wait=30`, {
         method: 'POST',
@@ -124,15 +124,26 @@ export class Load {
     return this.answers.filter((a) => a.at >= since && a.status === 202).length;
   }
 
+  /** Resolves once an upload sent at or after `since` got `status`. */
+  async answered(status: number, since: number, timeoutMs = 60_000): Promise<void> {
+    const deadline = Date.now() + timeoutMs;
+    while (!this.answers.some((a) => a.at >= since && a.status === status)) {
+      if (Date.now() > deadline)
+        throw new Error(`no upload got ${status} in ${timeoutMs} ms: ${JSON.stringify(tally(this.answers))}`);
+      await sleep(50);
+    }
+  }
+
   async #user(): Promise<void> {
     while (!this.#stopped) {
       const n = (this.#sent += 1);
-      const sample = this.#samples[n % this.#samples.length] as Sample;
+      const sample = this.samples[n % this.samples.length] as Sample;
       const targets = this.options.targets();
       const via = targets[n % targets.length] as string;
       const answer = await this.#submit(via, sample);
       this.answers.push(answer);
-      await sleep(this.options.pauseMs);
+      // A refused connection comes back at once: without a pause, a user would spin while the API is away.
+      await sleep(answer.status === 'error' ? Math.max(this.options.pauseMs, 100) : this.options.pauseMs);
     }
   }
 

@@ -18,7 +18,7 @@ async function endsMore(cluster: Cluster, worker: string, more: number, timeoutM
 
 describe.skipIf(servers.skip)('faults: workers killed and hung under load', () => {
   it('a worker SIGKILLed mid-batch, three times over: every accepted task still ends, once', async () => {
-    const cluster = await Cluster.create('kill', servers.urls);
+    const cluster = Cluster.create('kill', servers.urls);
     try {
       const api = await cluster.startApi();
       await cluster.startWorker();
@@ -45,7 +45,7 @@ describe.skipIf(servers.skip)('faults: workers killed and hung under load', () =
   });
 
   it('a hung worker (SIGSTOP): the other keeps serving; after SIGCONT it finishes what it held; killed while hung, its tasks move', async () => {
-    const cluster = await Cluster.create('hang', servers.urls);
+    const cluster = Cluster.create('hang', servers.urls);
     try {
       const api = await cluster.startApi();
       await cluster.startWorker();
