@@ -139,6 +139,7 @@ export async function createOnnxClassifier(options: OnnxClassifierOptions): Prom
     modelPath: options.modelPath,
     workers: resolved.workers,
     intraOpNumThreads: resolved.intraOpNumThreads,
+    spinning: resolved.spinning,
   });
   try {
     const binding = bindModel(metadata, await pool.describe(), resolved.maxBatch);

@@ -7,6 +7,7 @@ export interface SessionPoolOptions {
   modelPath: string;
   workers: number;
   intraOpNumThreads: number;
+  spinning: boolean;
 }
 
 type LoadFailure = { loadError: string };
@@ -28,7 +29,11 @@ export class SessionPool {
       maxThreads: options.workers,
       idleTimeout: Infinity,
       concurrentTasksPerWorker: 1,
-      workerData: { modelPath: options.modelPath, intraOpNumThreads: options.intraOpNumThreads },
+      workerData: {
+        modelPath: options.modelPath,
+        intraOpNumThreads: options.intraOpNumThreads,
+        spinning: options.spinning,
+      },
     });
   }
 

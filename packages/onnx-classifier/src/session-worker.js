@@ -4,7 +4,7 @@
 import { move, workerData } from 'piscina';
 import { InferenceSession, Tensor } from 'onnxruntime-node';
 
-const { modelPath, intraOpNumThreads } = workerData;
+const { modelPath, intraOpNumThreads, spinning } = workerData;
 
 // A model that fails to load must not crash the worker (piscina would start another, forever): every task
 // reports the failure instead, and the classifier turns it into InvalidModelError.
@@ -14,6 +14,7 @@ const loading = InferenceSession.create(modelPath, {
   executionMode: 'sequential',
   graphOptimizationLevel: 'all',
   logSeverityLevel: 3,
+  extra: { session: { intra_op: { allow_spinning: spinning ? '1' : '0' } } },
 }).then(
   (session) => ({ session }),
   (error) => ({ error: String(error?.message ?? error) }),

@@ -1,0 +1,33 @@
+import { monitorEventLoopDelay } from 'node:perf_hooks';
+
+export interface Rate {
+  imagesPerSecond: number;
+  /** The calling thread's event-loop delay while it ran, 99th percentile and worst, in ms. */
+  loopP99Ms: number;
+  loopMaxMs: number;
+}
+
+/**
+ * Calls `step` (which processes `perStep` images) back to back until `seconds` have passed, after one warm-up
+ * call, and reports images per second and what the event loop suffered meanwhile.
+ */
+export async function rate(perStep: number, seconds: number, step: () => Promise<unknown>): Promise<Rate> {
+  await step();
+  const histogram = monitorEventLoopDelay({ resolution: 2 });
+  histogram.enable();
+  const started = performance.now();
+  let images = 0;
+  while (performance.now() - started < seconds * 1000) {
+    await step();
+    images += perStep;
+  }
+  const elapsed = (performance.now() - started) / 1000;
+  histogram.disable();
+  return {
+    imagesPerSecond: images / elapsed,
+    loopP99Ms: histogram.percentile(99) / 1e6,
+    loopMaxMs: histogram.max / 1e6,
+  };
+}
+
+export const fmt = (value: number, digits = 1) => value.toFixed(digits);

@@ -1,0 +1,140 @@
+// Benchmark of @visionq/image-preprocess and @visionq/onnx-classifier (a script, not a test):
+//   pnpm --filter @visionq/onnx-classifier bench [seconds-per-measurement]
+// Prints, in one run: inspect() on a 12-megapixel photo; toTensor images/s for a 640×480 and a 4032×3024 JPEG;
+// raw onnxruntime images/s (session.run on this thread, tensors prepared beforehand) at batch 1/8/32 for the
+// shared MobileNetV2 bench model and the bundled traffic-sign model; the same through OnnxClassifier (decoding
+// included, inference in a worker thread) as a ratio to raw; and this thread's event-loop delay meanwhile.
+import { existsSync } from 'node:fs';
+import { availableParallelism, cpus } from 'node:os';
+import { join } from 'node:path';
+import { createPreprocessor, inspect } from '@visionq/image-preprocess';
+import { InferenceSession, Tensor } from 'onnxruntime-node';
+import sharp from 'sharp';
+import { createOnnxClassifier, loadModelMetadata, type ModelMetadataInput } from '../src/index.js';
+import { BENCH_METADATA } from '../test/models.js';
+import { fmt, rate } from './measure.js';
+
+const seconds = Number(process.argv[2] ?? 3);
+const root = join(import.meta.dirname, '../../..');
+const threads = availableParallelism();
+
+const photo = (width: number, height: number) =>
+  sharp({
+    create: {
+      width: Math.ceil(width / 4),
+      height: Math.ceil(height / 4),
+      channels: 3,
+      background: { r: 0, g: 0, b: 0 },
+      noise: { type: 'gaussian', mean: 128, sigma: 40 },
+    },
+  })
+    .png()
+    .toBuffer()
+    .then((noise) => sharp(noise).resize(width, height).jpeg({ quality: 90 }).toBuffer());
+
+console.log(`# visionq classifier benchmark`);
+console.log(
+  `${cpus()[0]?.model ?? 'cpu'}, ${threads} cores available (shared with other work), Node ${process.version}`,
+);
+console.log(
+  `sharp ${sharp.versions.sharp} (libvips ${sharp.versions.vips}), sharp.concurrency ${sharp.concurrency()}, UV_THREADPOOL_SIZE ${process.env.UV_THREADPOOL_SIZE ?? '4 (default)'}`,
+);
+console.log(`${seconds} s per measurement\n`);
+
+// What this machine does to an idle event loop: the floor under every loop-delay figure below.
+{
+  const idle = await rate(1, seconds, () => new Promise((resolve) => setTimeout(resolve, 5)));
+  console.log(
+    `idle event loop (a 5 ms timer, nothing else): p99 ${fmt(idle.loopP99Ms)} ms, max ${fmt(idle.loopMaxMs)} ms`,
+  );
+}
+
+const phone = await photo(4032, 3024);
+const vga = await photo(640, 480);
+const small = await photo(224, 224);
+
+// inspect(): header only, so its cost must not grow with the image.
+{
+  const n = 500;
+  const started = performance.now();
+  for (let i = 0; i < n; i++) await inspect(phone);
+  const perCall = ((performance.now() - started) / n) * 1000;
+  console.log(
+    `inspect() on a 4032×3024 JPEG (${fmt(phone.length / 1e6)} MB): ${fmt(perCall, 0)} µs per call\n`,
+  );
+}
+
+console.log('| toTensor (224×224 NCHW float32, decodeConcurrency 4) | images/s |');
+console.log('| --- | ---: |');
+const preprocessor = createPreprocessor(BENCH_METADATA.preprocess);
+for (const [name, bytes, batch] of [
+  ['640×480 JPEG', vga, 16],
+  ['4032×3024 JPEG', phone, 8],
+] as const) {
+  const images = Array<Uint8Array>(batch).fill(bytes);
+  const result = await rate(batch, seconds, () => preprocessor.toBatch(images));
+  console.log(`| ${name} | ${fmt(result.imagesPerSecond)} |`);
+}
+console.log();
+
+const models: { label: string; path: string; metadata: ModelMetadataInput }[] = [];
+const benchModel = join(root, '../shared/bench/mobilenet_v2-random.onnx');
+if (existsSync(benchModel))
+  models.push({ label: 'mobilenet_v2 (bench)', path: benchModel, metadata: BENCH_METADATA });
+else console.log(`(skipping the bench model: ${benchModel} is absent)`);
+const bundled = join(root, 'models/traffic-signs/traffic-signs.onnx');
+if (existsSync(bundled))
+  models.push({
+    label: 'traffic-signs (bundled)',
+    path: bundled,
+    metadata: await loadModelMetadata(bundled.replace(/onnx$/, 'json')),
+  });
+else console.log(`(skipping the bundled model: ${bundled} is absent)`);
+
+console.log(
+  `| model | batch | raw images/s | raw loop p99 / max ms | classifier images/s (${models.length ? 'model-size JPEG' : ''}) | ratio | loop p99 / max ms | classifier, 640×480 JPEG |`,
+);
+console.log('| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: |');
+for (const model of models) {
+  const session = await InferenceSession.create(model.path, {
+    intraOpNumThreads: threads,
+    interOpNumThreads: 1,
+    executionMode: 'sequential',
+    graphOptimizationLevel: 'all',
+  });
+  const spec = (await createOnnxClassifier({ modelPath: model.path, metadata: model.metadata, workers: 1 }))
+    .metadata;
+  const [input] = session.inputNames as [string];
+  const { width, height } = spec.preprocess;
+  const modelSize = await sharp(small)
+    .resize(width, height, { fit: 'fill' })
+    .jpeg({ quality: 90 })
+    .toBuffer();
+  for (const batch of [1, 8, 32]) {
+    const dims = spec.preprocess.layout === 'NCHW' ? [batch, 3, height, width] : [batch, height, width, 3];
+    const tensor = new Tensor(
+      'float32',
+      Float32Array.from({ length: batch * 3 * width * height }, Math.random),
+      dims,
+    );
+    const raw = await rate(batch, seconds, () => session.run({ [input]: tensor }));
+    const classifier = await createOnnxClassifier({
+      modelPath: model.path,
+      metadata: model.metadata,
+      workers: 1,
+      intraOpNumThreads: threads,
+      maxBatch: batch,
+    });
+    // Several batches per call, so that decoding the next overlaps inference of this one.
+    const perCall = batch * 4;
+    const viaClassifier = await rate(perCall, seconds, () =>
+      classifier.classify(Array(perCall).fill(modelSize)),
+    );
+    const endToEnd = await rate(perCall, seconds, () => classifier.classify(Array(perCall).fill(vga)));
+    await classifier.close();
+    console.log(
+      `| ${model.label} | ${batch} | ${fmt(raw.imagesPerSecond)} | ${fmt(raw.loopP99Ms)} / ${fmt(raw.loopMaxMs)} | ${fmt(viaClassifier.imagesPerSecond)} | ${fmt(viaClassifier.imagesPerSecond / raw.imagesPerSecond, 2)} | ${fmt(viaClassifier.loopP99Ms)} / ${fmt(viaClassifier.loopMaxMs)} | ${fmt(endToEnd.imagesPerSecond)} |`,
+    );
+  }
+  await session.release();
+}
