@@ -3,8 +3,8 @@ import type { Duplex } from 'node:stream';
 
 /**
  * An HTTP agent that connects only to the one emulator host it was made for. firebase-admin takes the emulator
- * address from the process environment, which this package may not read; routing its requests through this
- * agent makes the configured `emulatorHost` the only place they can go.
+ * address from the environment variables of the process, which this package may not read; routing its
+ * requests through this agent makes the configured `emulatorHost` the only place they can go.
  */
 export class EmulatorOnlyAgent extends Agent {
   readonly #hostname: string;

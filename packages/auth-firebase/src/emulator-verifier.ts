@@ -18,7 +18,7 @@ export interface EmulatorTokenVerifierOptions {
   projectId: string;
   /**
    * `host:port` of the running Auth Emulator. Required, and must equal `FIREBASE_AUTH_EMULATOR_HOST` in the
-   * process environment: firebase-admin reads only that, and this verifier refuses to run without it.
+   * environment of this process: firebase-admin reads only that, and this verifier refuses to run without it.
    */
   emulatorHost: string;
   /** Seconds `iat`/`auth_time` may lie in the future. Default 5. */

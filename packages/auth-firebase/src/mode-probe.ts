@@ -4,11 +4,11 @@ import { encodeUnsignedJwt } from './jwt.js';
 
 /**
  * Which way firebase-admin is verifying right now. It decides by itself, from `FIREBASE_AUTH_EMULATOR_HOST` in
- * the process environment, read at every `verifyIdToken` call; in emulator mode it checks no signature at all.
- * We may not read the environment, so we ask firebase-admin instead, with a token the two modes refuse with
- * different codes and without any network call: an unsigned, long-expired token for our project. Production
- * refuses it for having no `kid` (`auth/argument-error`) before anything else; emulator mode skips that
- * check and refuses it as expired (`auth/id-token-expired`) before looking the user up.
+ * the environment of the process, read at every `verifyIdToken` call; in emulator mode it checks no signature
+ * at all. We may not read the environment, so we ask firebase-admin instead, with a token the two modes refuse
+ * with different codes and without any network call: an unsigned, long-expired token for our project.
+ * Production refuses it for having no `kid` (`auth/argument-error`) before anything else; emulator mode skips
+ * that check and refuses it as expired (`auth/id-token-expired`) before looking the user up.
  */
 export type AdminMode = 'production' | 'emulator' | 'unknown';
 
