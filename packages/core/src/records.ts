@@ -56,7 +56,7 @@ export function terminalRecord(
   if (!valid.success)
     throw new InvalidRequestError(`invalid outcome: ${valid.error.message}`, { cause: valid.error });
   const at = now.toISOString();
-  return ResultRecordSchema.parse({
+  const record = ResultRecordSchema.safeParse({
     task_id: taskId,
     owner: current?.owner ?? owner,
     created_at: current?.created_at ?? at,
@@ -64,4 +64,10 @@ export function terminalRecord(
     completed_at: at,
     ...valid.data,
   });
+  if (!record.success) {
+    throw new InvalidRequestError(`invalid task id or owner: ${record.error.message}`, {
+      cause: record.error,
+    });
+  }
+  return record.data;
 }

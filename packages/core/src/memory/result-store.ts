@@ -50,6 +50,7 @@ export class InMemoryResultStore implements ResultStore {
   ): Promise<CreateOutcome> {
     this.#assertOpen();
     const valid = validatePendingRecord(record);
+    if (this.#live(valid.task_id)) throw new ConflictError(`task ${valid.task_id} already exists`);
     const claim = options.idempotency;
     if (claim) {
       const claimKey = `${valid.owner}\u0000${claim.key}`;
@@ -64,7 +65,6 @@ export class InMemoryResultStore implements ResultStore {
       }
       this.#claims.set(claimKey, { taskId: valid.task_id, fingerprint: claim.fingerprint });
     }
-    if (this.#live(valid.task_id)) throw new ConflictError(`task ${valid.task_id} already exists`);
     this.#write(valid, this.#options.pendingTtlMs);
     return { created: true, record: valid };
   }
@@ -108,7 +108,8 @@ export class InMemoryResultStore implements ResultStore {
       const current = await this.get(taskId);
       if (!current || isTerminal(current.status) || timeoutMs <= 0) return current;
       const timedOut = new Promise<'timeout'>((resolve) => {
-        const timer = setTimeout(() => resolve('timeout'), timeoutMs);
+        // Node fires timers longer than 2^31-1 ms at once; nobody waits that long anyway.
+        const timer = setTimeout(() => resolve('timeout'), Math.min(timeoutMs, 2 ** 31 - 1));
         completed.finally(() => clearTimeout(timer)).catch(() => undefined);
         signal?.addEventListener('abort', () => resolve('timeout'), { once: true });
       });

@@ -268,6 +268,27 @@ export function resultStoreContract(
       expect(await store.create(second, { idempotency: claim })).toEqual({ created: true, record: second });
     })());
 
+  test('an idempotency key is freed when its task expires', async ({ expect }) =>
+    withHarness({ resultTtlMs: 5_000, pendingTtlMs: 400 }, async (_h, store) => {
+      const claim = { key: 'expiring', fingerprint: 'f' };
+      await store.create(pendingRecord('alice'), { idempotency: claim });
+      await sleep(1_000);
+      const next = pendingRecord('alice');
+      expect(await store.create(next, { idempotency: claim })).toEqual({ created: true, record: next });
+    })());
+
+  test('complete rejects a task id that is not a UUID, or an empty owner, with InvalidRequestError', async ({
+    expect,
+  }) =>
+    withHarness(LONG, async (_h, store) => {
+      await expect(store.complete('not-a-uuid', 'alice', succeeded())).rejects.toBeInstanceOf(
+        InvalidRequestError,
+      );
+      await expect(store.complete(pendingRecord().task_id, '', succeeded())).rejects.toBeInstanceOf(
+        InvalidRequestError,
+      );
+    })());
+
   test('a corrupt stored value reads as CorruptRecordError, not a crash', async ({ expect }) =>
     withHarness(LONG, async (h, store) => {
       const notJson = pendingRecord();
