@@ -23,7 +23,7 @@ def conv_bn_relu(cin, cout, stride=1):
 
 
 class SignNet(nn.Module):
-    def __init__(self, num_classes, widths=(24, 48, 96, 192)):
+    def __init__(self, num_classes, widths=(16, 32, 64, 128)):
         super().__init__()
         layers, cin = [], 3
         for w in widths:
