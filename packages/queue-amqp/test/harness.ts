@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import type { TaskQueue } from '@visionq/core';
 import type { TaskQueueHarness } from '@visionq/core/testing';
-import { connect, type GetMessage } from 'amqplib';
+import { connect, type ChannelModel, type ConfirmChannel, type GetMessage } from 'amqplib';
 import { publishProperties } from '../src/codec.js';
 import { createAmqpTaskQueue, messageMetadata, type AmqpTaskQueueOptions } from '../src/index.js';
 import { crash, type AmqpTaskQueue } from '../src/queue.js';
@@ -40,17 +40,27 @@ export async function amqpHarness(
     deadLetterQueue: `${queue}.dlq`,
     deliveryLimit: options.deliveryLimit ?? 5,
   };
-  const admin = await connect(url);
-  admin.on('error', () => undefined);
-  await declareTopology(admin, topology);
-  const channel = await admin.createConfirmChannel();
+  // The harness's own connection, opened again if a test restarted the broker under it.
+  let admin: Promise<{ connection: ChannelModel; channel: ConfirmChannel }> | undefined;
+  const opened = () =>
+    (admin ??= (async () => {
+      const connection = await connect(url);
+      connection.on('error', () => undefined);
+      connection.on('close', () => (admin = undefined));
+      const channel = await connection.createConfirmChannel();
+      channel.on('error', () => undefined);
+      channel.on('close', () => (admin = undefined));
+      return { connection, channel };
+    })());
+  const adminChannel = async () => (await opened()).channel;
+  await declareTopology((await opened()).connection, topology);
   const clients = new Set<AmqpTaskQueue>();
   const dead: GetMessage[] = [];
 
   const deadLetters = async () => {
     // Destructive reads, remembered here: the harness owns its dead-letter queue.
     for (;;) {
-      const message = await channel.get(topology.deadLetterQueue, { noAck: true });
+      const message = await (await adminChannel()).get(topology.deadLetterQueue, { noAck: true });
       if (message === false) return dead;
       dead.push(message);
     }
@@ -73,21 +83,23 @@ export async function amqpHarness(
     },
     async publishRaw(message, image) {
       const metadata = typeof message === 'object' && message !== null ? message : {};
+      const channel = await adminChannel();
       channel.sendToQueue(queue, Buffer.from(image), publishProperties(metadata));
       await channel.waitForConfirms();
     },
-    take() {
-      return channel.get(queue, { noAck: true });
+    async take() {
+      return (await adminChannel()).get(queue, { noAck: true });
     },
     async depth() {
-      return (await channel.checkQueue(queue)).messageCount;
+      return (await (await adminChannel()).checkQueue(queue)).messageCount;
     },
     async cleanup() {
       await Promise.allSettled([...clients].map((client) => client.close()));
+      const channel = await adminChannel();
       await channel.deleteQueue(queue);
       await channel.deleteQueue(topology.deadLetterQueue);
       await channel.deleteExchange(topology.deadLetterExchange);
-      await admin.close();
+      await (await opened()).connection.close();
     },
   };
 }
