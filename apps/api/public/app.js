@@ -34,9 +34,14 @@ async function classify(file) {
     ...body.result.top_k.map((entry) => {
       const item = document.createElement('li');
       item.dataset.label = entry.label;
+      // Two elements, not two text nodes: adjacent text would merge into one flex item, glued together.
       const name = document.createElement('div');
       name.className = 'name';
-      name.append(entry.display ?? entry.label, `${(entry.confidence * 100).toFixed(1)} %`);
+      const label = document.createElement('span');
+      label.textContent = entry.display ?? entry.label;
+      const percent = document.createElement('span');
+      percent.textContent = `${(entry.confidence * 100).toFixed(1)} %`;
+      name.append(label, percent);
       const bar = document.createElement('div');
       bar.className = 'bar';
       bar.style.width = `${Math.max(1, entry.confidence * 100)}%`;
@@ -47,7 +52,11 @@ async function classify(file) {
 }
 
 const run = (file) => file && classify(file).catch((error) => status(String(error), true));
-$('file').addEventListener('change', (event) => run(event.target.files[0]));
+$('file').addEventListener('change', (event) => {
+  run(event.target.files[0]);
+  // Otherwise picking the same photo again (after a token fix, say) fires no change event.
+  event.target.value = '';
+});
 const drop = $('drop');
 drop.addEventListener('dragover', (event) => {
   event.preventDefault();
