@@ -3,6 +3,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { chromium, type BrowserContext } from 'playwright-core';
 
+export type { Page } from 'playwright-core';
+
 /** Debian's chromium; Playwright never downloads a browser of its own here. */
 export const CHROMIUM_PATH = '/usr/bin/chromium';
 
