@@ -11,12 +11,14 @@ export class Publisher {
   readonly #settings: Settings;
   readonly #queue: string;
   readonly #timeoutMs: number;
+  readonly #connected: () => boolean;
   #channel: Promise<ConfirmChannel> | undefined;
   /** Message ids the broker returned as unroutable; the return always arrives before the confirm. */
   readonly #returned = new Set<string>();
 
-  constructor(model: RecoveringChannelModel, settings: Settings) {
+  constructor(model: RecoveringChannelModel, settings: Settings, connected: () => boolean) {
     this.#model = model;
+    this.#connected = connected;
     this.#settings = settings;
     this.#queue = settings.queue;
     this.#timeoutMs = settings.timeoutMs;
@@ -52,7 +54,12 @@ export class Publisher {
       await withTimeout(
         confirmed,
         this.#timeoutMs,
-        () => new UnavailableError(`RabbitMQ did not confirm the task within ${this.#timeoutMs} ms`),
+        () =>
+          new UnavailableError(
+            this.#connected()
+              ? `RabbitMQ did not confirm the task within ${this.#timeoutMs} ms`
+              : `RabbitMQ is unreachable: no connection within ${this.#timeoutMs} ms`,
+          ),
       );
     } catch (error) {
       abandoned = true;

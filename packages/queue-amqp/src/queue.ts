@@ -36,7 +36,7 @@ export class AmqpTaskQueue implements TaskQueue {
     this.#model = model;
     this.queue = settings.queue;
     this.deadLetterQueue = settings.deadLetterQueue;
-    this.#publisher = new Publisher(model, settings);
+    this.#publisher = new Publisher(model, settings, () => this.#connection !== undefined);
     const { logger } = settings;
     let lost = false;
     model.on('connect', (connection: ChannelModel) => {

@@ -49,7 +49,11 @@ export async function amqpHarness(
       connection.on('close', () => (admin = undefined));
       const channel = await connection.createConfirmChannel();
       channel.on('error', () => undefined);
-      channel.on('close', () => (admin = undefined));
+      // A failed check (404) closes the channel: start over with a fresh connection next time.
+      channel.on('close', () => {
+        admin = undefined;
+        connection.close().catch(() => undefined);
+      });
       return { connection, channel };
     })());
   const adminChannel = async () => (await opened()).channel;

@@ -149,6 +149,26 @@ describe.skipIf(!server.available)('AmqpTaskQueue when the network goes away', (
       }
     }));
 
+  it('a queue deleted under a consumer: it subscribes again, declaring the queue, and goes on', () =>
+    withOutage(async (h) => {
+      const consumer = await h.connect();
+      const seen: string[] = [];
+      await consumer.consume(async (task) => void seen.push(task.message.taskId), { prefetch: 1 });
+      const admin = await connect(server.url);
+      try {
+        const channel = await admin.createChannel();
+        await channel.deleteQueue(h.topology.queue);
+      } finally {
+        await admin.close();
+      }
+      // RabbitMQ cancels the consumer; it re-declares the queue and subscribes again by itself.
+      await eventually(async () => (await h.depth().catch(() => -1)) === 0, 5000, 'the queue to be back');
+      const producer = await h.connect();
+      const message = taskMessage();
+      await producer.publish({ message, image: numberedImage(1) });
+      await eventually(() => seen.includes(message.taskId), 5000, 'the consumer to go on');
+    }));
+
   it('close() lets a handler finish and acks it, and cuts a pending requeue delay short', () =>
     withOutage(async (h) => {
       const queue = await h.connect({ requeueDelay: { initialDelayMs: 20_000, maxDelayMs: 20_000 } });
