@@ -18,9 +18,10 @@ CHUNK = 250
 # Bump when the generator changes, so a stale cache is never reused.
 GENERATOR_VERSION = 3
 
+# `version` bumps one split's cache alone when only its fonts or seed change.
 SPLITS = {
-    "train": {"seed": 1, "fonts": TRAIN_FONTS, "settings": SETTINGS["train"]},
-    "heldout": {"seed": 1_000_003, "fonts": HELDOUT_FONTS, "settings": SETTINGS["heldout"]},
+    "train": {"seed": 1, "fonts": TRAIN_FONTS, "settings": SETTINGS["train"], "version": 1},
+    "heldout": {"seed": 1_000_003, "fonts": HELDOUT_FONTS, "settings": SETTINGS["heldout"], "version": 2},
 }
 
 
@@ -38,7 +39,7 @@ def _chunk(args):
 
 
 def load(split, n, size, cache_dir, workers):
-    path = os.path.join(cache_dir, f"{split}-v{GENERATOR_VERSION}-{n}-{size}.npz")
+    path = os.path.join(cache_dir, f"{split}-v{GENERATOR_VERSION}.{SPLITS[split]['version']}-{n}-{size}.npz")
     if os.path.exists(path):
         data = np.load(path)
         return data["images"], data["labels"]

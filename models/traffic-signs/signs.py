@@ -48,10 +48,10 @@ TRAIN_FONTS = [
     "liberation/LiberationSansNarrow-Regular.ttf",
     "dejavu/DejaVuSansMono-Bold.ttf",
 ]
+# Sans-serif only: road signs are never lettered in a serif face.
 HELDOUT_FONTS = [
     "liberation/LiberationSansNarrow-Bold.ttf",
     "dejavu/DejaVuSansCondensed.ttf",
-    "dejavu/DejaVuSerifCondensed-Bold.ttf",
 ]
 
 _font_cache = {}

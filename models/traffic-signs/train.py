@@ -40,7 +40,7 @@ def parse_args():
     p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     p.add_argument("--train-size", type=int, default=36_000)
     p.add_argument("--heldout-size", type=int, default=4_000)
-    p.add_argument("--epochs", type=int, default=3)
+    p.add_argument("--epochs", type=int, default=6)
     p.add_argument("--batch", type=int, default=64)
     p.add_argument("--lr", type=float, default=4e-3)
     p.add_argument("--threads", type=int, default=2)
