@@ -1,4 +1,4 @@
-import type { Server } from 'node:http';
+import type { Server, ServerResponse } from 'node:http';
 import type { Express } from 'express';
 import type { Logger } from 'pino';
 import { MAX_WAIT_SECONDS } from './http/wait.js';
@@ -36,6 +36,9 @@ export async function serve(app: Express, options: ServeOptions): Promise<Server
     if (stopping) return;
     stopping = true;
     options.logger.info({ signal }, 'shutting down');
+    // close() stops new connections only: a keep-alive connection would go on carrying new uploads in until the
+    // force-close below cuts them mid-way (a task recorded but never queued). Each answer now ends its connection.
+    server.on('request', (_req, res: ServerResponse) => res.setHeader('Connection', 'close'));
     const force = setTimeout(() => server.closeAllConnections(), options.shutdownTimeoutMs);
     const closed = new Promise<void>((resolve) => server.close(() => resolve()));
     server.closeIdleConnections();
