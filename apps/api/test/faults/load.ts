@@ -42,7 +42,7 @@ export interface Answer {
 
 export interface Terminal {
   status: 'succeeded' | 'failed';
-  result?: { label: string };
+  result?: { label: string; confidence: number };
   error?: { code: string; message: string };
   completed_at?: string;
 }

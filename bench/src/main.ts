@@ -1,0 +1,73 @@
+// End-to-end benchmark of visionq (a script, not a test). From the repository root:
+//   pnpm bench [--runs 3] [--seconds 20] [--users 8]        the headline table
+//   pnpm bench sweep [--runs 3] [--seconds 12] [--mode all-in-one|production]
+//   pnpm bench memory [--minutes 10] [--burst 2000]
+// RabbitMQ and Redis at AMQP_URL / REDIS_URL (default: on localhost) for production mode.
+import { cpus } from 'node:os';
+import { parseArgs } from 'node:util';
+import { repoPath } from '../../apps/api/src/paths.js';
+import { headline } from './headline.js';
+import { memory } from './memory.js';
+import { GRID, sweep } from './sweep.js';
+
+const { values, positionals } = parseArgs({
+  allowPositionals: true,
+  options: {
+    runs: { type: 'string' },
+    seconds: { type: 'string' },
+    users: { type: 'string' },
+    mode: { type: 'string', default: 'all-in-one' },
+    minutes: { type: 'string', default: '10' },
+    burst: { type: 'string', default: '2000' },
+    only: { type: 'string' },
+  },
+});
+const command = positionals[0] ?? 'headline';
+const brokers = {
+  amqp: process.env.AMQP_URL ?? 'amqp://guest:guest@127.0.0.1:5672',
+  redis: process.env.REDIS_URL ?? 'redis://127.0.0.1:6379',
+};
+const number = (value: string | undefined, fallback: number) =>
+  value === undefined ? fallback : Number(value);
+
+console.log(`# visionq end-to-end benchmark: ${command}`);
+console.log(
+  `${new Date().toISOString()}, ${cpus()[0]?.model ?? 'cpu'} × ${cpus().length}, Node ${process.version}; the machine is shared with other work, so compare figures within one run\n`,
+);
+
+if (command === 'headline') {
+  console.log(
+    await headline({
+      modelPath: repoPath('models/traffic-signs/traffic-signs.onnx'),
+      brokers,
+      runs: number(values.runs, 1),
+      seconds: number(values.seconds, 20),
+      users: number(values.users, 8),
+      settings: {},
+    }),
+  );
+} else if (command === 'sweep') {
+  const names = values.only?.split(',') ?? Object.keys(GRID);
+  console.log(
+    await sweep({
+      brokers,
+      runs: number(values.runs, 3),
+      seconds: number(values.seconds, 12),
+      users: number(values.users, 8),
+      mode: values.mode === 'production' ? 'production' : 'all-in-one',
+      candidates: Object.fromEntries(names.map((name) => [name, GRID[name] ?? {}])),
+    }),
+  );
+} else if (command === 'memory') {
+  console.log(
+    await memory({
+      brokers,
+      minutes: number(values.minutes, 10),
+      users: number(values.users, 8),
+      burst: number(values.burst, 2000),
+    }),
+  );
+} else {
+  console.error(`unknown command ${command}: headline, sweep or memory`);
+  process.exitCode = 2;
+}

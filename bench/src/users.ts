@@ -1,0 +1,67 @@
+import { createEmulatorIdToken } from '@visionq/auth-firebase';
+import { createVisionqClient } from '@visionq/client';
+import { percentile } from './stats.js';
+
+export interface DriveOptions {
+  url: string;
+  users: number;
+  /** Measured time, after `warmupSeconds`. */
+  seconds: number;
+  warmupSeconds: number;
+  images: Buffer[];
+}
+
+export interface DriveResult {
+  imagesPerSecond: number;
+  completed: number;
+  failed: number;
+  p50: number;
+  p95: number;
+  p99: number;
+  latencies: number[];
+}
+
+/**
+ * `users` concurrent users, each sending one photo at a time with @visionq/client (`submit`, then `waitFor`:
+ * a long-poll) and sending the next once it has its result. Counts results that arrive inside the measured
+ * window; latency is from the start of the upload to the result in hand.
+ */
+export async function drive(options: DriveOptions): Promise<DriveResult> {
+  const token = createEmulatorIdToken({ uid: `bench-${process.pid}`, projectId: 'demo-visionq' });
+  const client = createVisionqClient({ baseUrl: options.url, token: () => token, maxRetries: 0 });
+  const begin = performance.now() + options.warmupSeconds * 1000;
+  const end = begin + options.seconds * 1000;
+  const latencies: number[] = [];
+  let completed = 0;
+  let failed = 0;
+  let sent = 0;
+  const user = async () => {
+    while (performance.now() < end) {
+      const image = options.images[sent++ % options.images.length]!;
+      const started = performance.now();
+      const submitted = await client.submit(image);
+      const ended =
+        submitted.status === 'queued' || submitted.status === 'processing'
+          ? await client.waitFor(submitted.task_id)
+          : submitted;
+      const finished = performance.now();
+      // Throughput counts what ends inside the window; latency, what also started inside it.
+      if (finished < begin || finished > end) continue;
+      if (ended.status !== 'succeeded') failed += 1;
+      else {
+        completed += 1;
+        if (started >= begin) latencies.push(finished - started);
+      }
+    }
+  };
+  await Promise.all(Array.from({ length: options.users }, user));
+  return {
+    imagesPerSecond: completed / options.seconds,
+    completed,
+    failed,
+    p50: percentile(latencies, 50),
+    p95: percentile(latencies, 95),
+    p99: percentile(latencies, 99),
+    latencies,
+  };
+}
