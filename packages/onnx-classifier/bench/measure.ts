@@ -5,6 +5,8 @@ export interface Rate {
   /** The calling thread's event-loop delay while it ran, 99th percentile and worst, in ms. */
   loopP99Ms: number;
   loopMaxMs: number;
+  /** Share of the time the calling thread's event loop was busy (running JavaScript or native callbacks). */
+  loopUtilisation: number;
 }
 
 /**
@@ -15,6 +17,7 @@ export async function rate(perStep: number, seconds: number, step: () => Promise
   await step();
   const histogram = monitorEventLoopDelay({ resolution: 2 });
   histogram.enable();
+  const elu = performance.eventLoopUtilization();
   const started = performance.now();
   let images = 0;
   while (performance.now() - started < seconds * 1000) {
@@ -23,7 +26,9 @@ export async function rate(perStep: number, seconds: number, step: () => Promise
   }
   const elapsed = (performance.now() - started) / 1000;
   histogram.disable();
+  const loopUtilisation = performance.eventLoopUtilization(elu).utilization;
   return {
+    loopUtilisation,
     imagesPerSecond: images / elapsed,
     loopP99Ms: histogram.percentile(99) / 1e6,
     loopMaxMs: histogram.max / 1e6,

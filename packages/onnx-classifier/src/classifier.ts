@@ -140,6 +140,7 @@ export async function createOnnxClassifier(options: OnnxClassifierOptions): Prom
     workers: resolved.workers,
     intraOpNumThreads: resolved.intraOpNumThreads,
     spinning: resolved.spinning,
+    niceness: resolved.niceness,
   });
   try {
     const binding = bindModel(metadata, await pool.describe(), resolved.maxBatch);

@@ -17,6 +17,12 @@ export interface OnnxClassifierOptions {
    * latency off back-to-back runs but burns CPU that sharp's decoding and the caller's event loop need.
    */
   spinning?: boolean;
+  /**
+   * How much lower than the caller's the inference threads' CPU priority is: added to the caller's nice value,
+   * capped at 19 (0–19; default 10; Linux only, elsewhere ignored). On a busy machine the caller's event loop then gets a core the moment it needs one, and
+   * inference uses everything else.
+   */
+  niceness?: number;
   /** Most images in one `session.run` (default 32). Models with a batch dimension fixed to 1 run one at a time. */
   maxBatch?: number;
   /** Labels listed in each prediction's `top_k` (default: the metadata's `topK`, 5 unless set there). */
@@ -31,6 +37,7 @@ export interface ResolvedOptions {
   workers: number;
   intraOpNumThreads: number;
   spinning: boolean;
+  niceness: number;
   maxBatch: number;
   decodeConcurrency: number;
 }
@@ -39,6 +46,13 @@ function positiveInt(name: string, value: number | undefined, fallback: number):
   const resolved = value ?? fallback;
   if (!Number.isSafeInteger(resolved) || resolved < 1)
     throw new RangeError(`${name} must be a positive integer, got ${String(value)}`);
+  return resolved;
+}
+
+function niceness(value: number | undefined): number {
+  const resolved = value ?? 10;
+  if (!Number.isInteger(resolved) || resolved < 0 || resolved > 19)
+    throw new RangeError(`niceness must be an integer from 0 to 19, got ${String(value)}`);
   return resolved;
 }
 
@@ -54,6 +68,7 @@ export function resolveOptions(options: OnnxClassifierOptions): ResolvedOptions 
       Math.max(1, Math.floor(availableParallelism() / workers)),
     ),
     spinning: options.spinning ?? false,
+    niceness: niceness(options.niceness),
     maxBatch: positiveInt('maxBatch', options.maxBatch, 32),
     decodeConcurrency: positiveInt('decodeConcurrency', options.decodeConcurrency, 4),
   };

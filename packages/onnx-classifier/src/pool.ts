@@ -8,6 +8,7 @@ export interface SessionPoolOptions {
   workers: number;
   intraOpNumThreads: number;
   spinning: boolean;
+  niceness: number;
 }
 
 type LoadFailure = { loadError: string };
@@ -33,6 +34,7 @@ export class SessionPool {
         modelPath: options.modelPath,
         intraOpNumThreads: options.intraOpNumThreads,
         spinning: options.spinning,
+        niceness: options.niceness,
       },
     });
   }

@@ -1,10 +1,21 @@
 // Runs in a worker thread (piscina): owns one onnxruntime session, so that `session.run`, which blocks its
 // JavaScript thread for the whole batch, never blocks the caller's. Plain JavaScript because a worker is loaded by
 // Node itself, from src/ in tests as from dist/ once built.
+import { getPriority, setPriority } from 'node:os';
 import { move, workerData } from 'piscina';
 import { InferenceSession, Tensor } from 'onnxruntime-node';
 
-const { modelPath, intraOpNumThreads, spinning } = workerData;
+const { modelPath, intraOpNumThreads, spinning, niceness } = workerData;
+
+// On Linux, setpriority(0) applies to the calling thread alone, and the threads onnxruntime starts next inherit
+// it: inference then yields the CPU to the caller's event loop whenever that has work, and takes the rest.
+if (niceness > 0 && process.platform === 'linux') {
+  try {
+    setPriority(0, Math.min(19, getPriority(0) + niceness));
+  } catch {
+    // Not permitted here (some sandboxes): inference runs at normal priority.
+  }
+}
 
 // A model that fails to load must not crash the worker (piscina would start another, forever): every task
 // reports the failure instead, and the classifier turns it into InvalidModelError.

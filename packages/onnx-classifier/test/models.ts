@@ -5,8 +5,10 @@ import type { ModelMetadataInput } from '../src/index.js';
 const fixtures = join(import.meta.dirname, 'fixtures');
 export const fixture = (name: string) => join(fixtures, `${name}.onnx`);
 
-/** The shared MobileNetV2-sized benchmark model, outside the repository; tests that need it skip without it. */
-export const BENCH_MODEL = join(import.meta.dirname, '../../../../shared/bench/mobilenet_v2-random.onnx');
+const repoRoot = join(import.meta.dirname, '../../..');
+
+/** The shared MobileNetV2-sized benchmark model, beside the repository; tests that need it skip without it. */
+export const BENCH_MODEL = join(repoRoot, '../shared/bench/mobilenet_v2-random.onnx');
 export const benchModelAvailable = existsSync(BENCH_MODEL);
 if (!benchModelAvailable) console.warn(`skipping tests on the benchmark model: ${BENCH_MODEL} is absent`);
 

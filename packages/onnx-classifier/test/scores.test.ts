@@ -1,6 +1,7 @@
 import { PredictionSchema } from '@visionq/core';
 import { describe, expect, it } from 'vitest';
 import { softmax, toPrediction } from '../src/index.js';
+import { topIndices } from '../src/scores.js';
 
 const labels = [{ id: 'a', names: { en: 'A', es: 'Á' } }, { id: 'b' }, { id: 'c' }];
 
@@ -37,5 +38,20 @@ describe('scores', () => {
 
   it('refuses non-finite scores', () => {
     expect(() => toPrediction([NaN, 0, 1], labels, 'logits', 3)).toThrow(/non-finite/);
+  });
+});
+
+describe('topIndices', () => {
+  it('agrees with a full sort on random rows, ties in index order', () => {
+    for (let trial = 0; trial < 200; trial++) {
+      const n = 1 + Math.floor(Math.random() * 40);
+      // Few distinct values, so that ties are common.
+      const values = Float64Array.from({ length: n }, () => Math.floor(Math.random() * 6));
+      const k = 1 + Math.floor(Math.random() * (n + 2));
+      const sorted = Array.from(values.keys())
+        .sort((a, b) => (values[b] as number) - (values[a] as number) || a - b)
+        .slice(0, k);
+      expect(topIndices(values, k)).toEqual(sorted);
+    }
   });
 });
