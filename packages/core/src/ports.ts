@@ -42,7 +42,10 @@ export interface QueuedTask {
 }
 
 export interface DeliveredTask extends QueuedTask {
-  /** 1 on first delivery; grows with every redelivery (handler failure or consumer crash). */
+  /**
+   * 1 on first delivery; grows with every redelivery after a handler failure, and (RabbitMQ 3.x quorum queues,
+   * the in-memory queue) after a consumer crash.
+   */
   deliveryCount: number;
 }
 
@@ -67,14 +70,15 @@ export interface Consumption {
 export interface TaskQueue extends Closeable {
   /**
    * Queues one task. Resolves only once the task is safely queued (RabbitMQ: publisher confirm). Rejects with
-   * `InvalidMessageError` when the metadata fails the schema, or `UnavailableError` when the queue cannot take
+   * `InvalidMessageError` when the metadata fails the schema or the image is empty, or `UnavailableError` when the queue cannot take
    * it now; it never waits forever.
    */
   publish(task: QueuedTask): Promise<void>;
 
   /**
    * Starts delivering tasks to `handler`, at most `prefetch` unsettled at once. Messages whose metadata fails
-   * the schema never reach the handler: they are dead-lettered. Survives reconnects by itself.
+   * the schema, or with an empty body, never reach the handler: they are dead-lettered. Survives reconnects by
+   * itself. Rejects with `InvalidRequestError` when `prefetch` is not a positive integer.
    */
   consume(handler: TaskHandler, options: ConsumeOptions): Promise<Consumption>;
 

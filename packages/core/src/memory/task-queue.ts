@@ -1,4 +1,4 @@
-import { InvalidMessageError, UnavailableError, VisionqError } from '../errors.js';
+import { InvalidMessageError, InvalidRequestError, UnavailableError, VisionqError } from '../errors.js';
 import { TaskMessageSchema } from '../schemas.js';
 import type {
   ConsumeOptions,
@@ -94,6 +94,7 @@ export class InMemoryTaskQueue implements TaskQueue {
     this.#assertOpen();
     const parsed = TaskMessageSchema.safeParse(task.message);
     if (!parsed.success) throw new InvalidMessageError(`invalid task message: ${parsed.error.message}`);
+    if (task.image.byteLength === 0) throw new InvalidMessageError('the image is empty');
     // Copy: the caller may reuse its buffer once publish resolved, as with a real broker.
     this.broker.state(this.queue).ready.push({ message: parsed.data, image: task.image.slice(), returns: 0 });
     pump(this.broker.state(this.queue));
@@ -102,7 +103,7 @@ export class InMemoryTaskQueue implements TaskQueue {
   async consume(handler: TaskHandler, options: ConsumeOptions): Promise<Consumption> {
     this.#assertOpen();
     if (!Number.isInteger(options.prefetch) || options.prefetch < 1) {
-      throw new RangeError('prefetch must be a positive integer');
+      throw new InvalidRequestError('prefetch must be a positive integer');
     }
     const consumer: ConsumerState = {
       handler,
@@ -190,7 +191,7 @@ function nextWithCapacity(state: QueueState): ConsumerState | undefined {
 
 function deliver(state: QueueState, consumer: ConsumerState, envelope: Envelope): void {
   const parsed = TaskMessageSchema.safeParse(envelope.message);
-  if (!parsed.success) {
+  if (!parsed.success || envelope.image.byteLength === 0) {
     state.deadLettered.push(envelope);
     return;
   }

@@ -1,4 +1,4 @@
-import { InvalidMessageError, UnavailableError, VisionqError } from '../errors.js';
+import { InvalidMessageError, InvalidRequestError, UnavailableError, VisionqError } from '../errors.js';
 import type { DeliveredTask, TaskQueue } from '../ports.js';
 import { imageNumber, numberedImage, taskMessage } from './fixtures.js';
 import type { ContractOptions, ContractTestFn } from './types.js';
@@ -54,13 +54,18 @@ export function taskQueueContract(
       expect(received[0]?.deliveryCount).toBe(1);
     })());
 
-  test('publish rejects invalid metadata with InvalidMessageError and queues nothing', async ({ expect }) =>
+  test('publish rejects invalid metadata or an empty image with InvalidMessageError and queues nothing', async ({
+    expect,
+  }) =>
     withHarness(async (h) => {
       const queue = await h.connect();
       const bad = { ...taskMessage(), taskId: 'not-a-uuid' };
       await expect(queue.publish({ message: bad, image: numberedImage(1) })).rejects.toBeInstanceOf(
         InvalidMessageError,
       );
+      await expect(
+        queue.publish({ message: taskMessage(), image: new Uint8Array(0) }),
+      ).rejects.toBeInstanceOf(InvalidMessageError);
       const received: DeliveredTask[] = [];
       await queue.consume(async (task) => void received.push(task), { prefetch: 1 });
       await sleep(300);
@@ -191,19 +196,20 @@ export function taskQueueContract(
       expect(attempts).toBe(1);
     })());
 
-  test('a message with invalid metadata never reaches the handler, is dead-lettered, and the consumer goes on', async ({
+  test('a message with invalid metadata or no image never reaches the handler, is dead-lettered, and the consumer goes on', async ({
     expect,
   }) =>
     withHarness(async (h) => {
       const queue = await h.connect();
       await h.publishRaw({ ...taskMessage(), schemaVersion: 999 }, numberedImage(1));
       await h.publishRaw({ owner: 'alice' }, new Uint8Array(0));
+      await h.publishRaw(taskMessage(), new Uint8Array(0));
       const good = taskMessage();
       await queue.publish({ message: good, image: numberedImage(2) });
       const received: DeliveredTask[] = [];
       await queue.consume(async (task) => void received.push(task), { prefetch: 1 });
       await eventually(() => received.length === 1, 5000, 'the valid message');
-      await eventually(async () => (await h.deadLettered()).length === 2, 5000, 'two dead letters');
+      await eventually(async () => (await h.deadLettered()).length === 3, 5000, 'three dead letters');
       expect(received.map((task) => task.message.taskId)).toEqual([good.taskId]);
     })());
 
@@ -232,7 +238,12 @@ export function taskQueueContract(
   test('rejects a prefetch that is not a positive integer', async ({ expect }) =>
     withHarness(async (h) => {
       const queue = await h.connect();
-      await expect(queue.consume(async () => undefined, { prefetch: 0 })).rejects.toThrow();
+      await expect(queue.consume(async () => undefined, { prefetch: 0 })).rejects.toBeInstanceOf(
+        InvalidRequestError,
+      );
+      await expect(queue.consume(async () => undefined, { prefetch: 1.5 })).rejects.toBeInstanceOf(
+        InvalidRequestError,
+      );
     })());
 
   test('stop() lets in-flight handlers finish (and acks them), then delivers nothing more', async ({
