@@ -1,4 +1,4 @@
-import { UnsupportedTypeError } from '@visionq/core';
+import { UnsupportedTypeError, type VisionqError } from '@visionq/core';
 import sharp from 'sharp';
 import { detectImageType } from './detect.js';
 import { tooManyPixels, undecodable } from './errors.js';
@@ -25,10 +25,13 @@ export async function decodeRaw(
   const [r, g, b] = spec.background;
   const background = { r, g, b, alpha: 1 };
   try {
-    const image = sharp(bytes, { limitInputPixels: false, autoOrient: true, pages: 1, sequentialRead: true });
-    const { width, height } = await image.metadata();
-    if (!width || !height) throw new Error('header has no dimensions');
-    if (width * height > maxPixels) throw tooManyPixels(width, height, maxPixels);
+    // sharp checks `limitInputPixels` on the header, before decoding a single pixel.
+    const image = sharp(bytes, {
+      limitInputPixels: maxPixels,
+      autoOrient: true,
+      pages: 1,
+      sequentialRead: true,
+    });
     // Resizing before flattening does the per-pixel work at the model's size; sharp premultiplies alpha itself.
     const pipeline = image
       .resize(spec.width, spec.height, { fit: FITS[spec.resize], position: 'centre', background })
@@ -40,8 +43,19 @@ export async function decodeRaw(
       throw new Error(`decoded ${info.width}×${info.height}×${info.channels}, expected otherwise`);
     return { data, channels: spec.channels };
   } catch (cause) {
-    throw undecodable(cause);
+    throw await explain(bytes, maxPixels, cause);
   }
+}
+
+/** sharp's pixel-limit error says neither the size nor the limit; the header does (read only on this path). */
+async function explain(bytes: Uint8Array, maxPixels: number, cause: unknown): Promise<VisionqError> {
+  if (cause instanceof Error && /pixel limit/i.test(cause.message)) {
+    const { width, height } = await sharp(bytes, { limitInputPixels: false })
+      .metadata()
+      .catch(() => ({ width: 0, height: 0 }));
+    if (width && height && width * height > maxPixels) return tooManyPixels(width, height, maxPixels);
+  }
+  return undecodable(cause);
 }
 
 const FITS = { fill: 'fill', cover: 'cover', contain: 'contain' } as const;

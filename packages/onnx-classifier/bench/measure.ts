@@ -36,3 +36,20 @@ export async function rate(perStep: number, seconds: number, step: () => Promise
 }
 
 export const fmt = (value: number, digits = 1) => value.toFixed(digits);
+
+/** Each field's median across samples (the rounds of one measurement). */
+export function median(samples: Rate[]): Rate {
+  const mid = (values: number[]) => {
+    const sorted = [...values].sort((a, b) => a - b);
+    const half = Math.floor(sorted.length / 2);
+    return sorted.length % 2
+      ? (sorted[half] as number)
+      : ((sorted[half - 1] as number) + (sorted[half] as number)) / 2;
+  };
+  return {
+    imagesPerSecond: mid(samples.map((s) => s.imagesPerSecond)),
+    loopP99Ms: mid(samples.map((s) => s.loopP99Ms)),
+    loopMaxMs: mid(samples.map((s) => s.loopMaxMs)),
+    loopUtilisation: mid(samples.map((s) => s.loopUtilisation)),
+  };
+}

@@ -1,13 +1,19 @@
 import { access } from 'node:fs/promises';
 import {
   InvalidModelError,
+  InvalidRequestError,
   UnavailableError,
   type Classification,
   type Classifier,
   type ModelInfo,
   type Prediction,
 } from '@visionq/core';
-import { createPreprocessor, type Preprocessor } from '@visionq/image-preprocess';
+import {
+  batchDims,
+  createPreprocessor,
+  type ImageTensor,
+  type Preprocessor,
+} from '@visionq/image-preprocess';
 import pLimit, { type LimitFunction } from 'p-limit';
 import { loadModelMetadata, metadataPathFor, parseModelMetadata, type ModelMetadata } from './metadata.js';
 import { positiveInt, resolveOptions, type OnnxClassifierOptions } from './options.js';
@@ -60,10 +66,7 @@ export class OnnxClassifier implements Classifier {
 
   classify(images: readonly Uint8Array[]): Promise<Classification[]> {
     if (this.#closing) return Promise.reject(new UnavailableError('classifier is closed'));
-    const work = this.#classify(images);
-    this.#inFlight.add(work);
-    void work.finally(() => this.#inFlight.delete(work)).catch(() => undefined);
-    return work;
+    return this.#track(this.#classify(images));
   }
 
   /** One image; resolves with its prediction, rejects with its error (`InvalidImageError`, …). */
@@ -73,10 +76,49 @@ export class OnnxClassifier implements Classifier {
     return result.prediction;
   }
 
+  /**
+   * Classifies images you have already decoded and normalised (with `allocateBatch` + `writeTensor` from
+   * `@visionq/image-preprocess`, or frames from elsewhere): `tensor` must have the model's dtype and dims for its
+   * batch size. Its buffer is transferred to the inference thread, not copied: it is unusable afterwards.
+   */
+  classifyTensor(tensor: ImageTensor): Promise<Prediction[]> {
+    if (this.#closing) return Promise.reject(new UnavailableError('classifier is closed'));
+    const spec = this.metadata.preprocess;
+    const n = tensor.dims[0];
+    const expected = batchDims(spec, n);
+    if (
+      tensor.dtype !== spec.dtype ||
+      expected.some((dim, i) => dim !== tensor.dims[i]) ||
+      tensor.data.length !== expected.reduce((a, b) => a * b, 1)
+    )
+      return Promise.reject(
+        new InvalidRequestError(
+          `tensor ${tensor.dtype} [${tensor.dims}] does not fit the model: expected ${spec.dtype} [${expected}]`,
+        ),
+      );
+    const size = tensor.data.length / Math.max(n, 1);
+    const step = this.#binding.maxBatch;
+    const runs: Promise<Prediction[]>[] = [];
+    for (let start = 0; start < n; start += step) {
+      const rows = Math.min(step, n - start);
+      // Within maxBatch the caller's buffer travels as it is; larger batches are cut into copies.
+      const data = rows === n ? tensor.data : tensor.data.slice(start * size, (start + rows) * size);
+      runs.push(this.#batches(() => this.#infer({ ...tensor, data, dims: batchDims(spec, rows) }, rows)));
+    }
+    return this.#track(Promise.all(runs).then((parts) => parts.flat()));
+  }
+
   /** Waits for classifications in flight, then stops the workers. Idempotent. */
   close(): Promise<void> {
     this.#closing ??= Promise.allSettled([...this.#inFlight]).then(() => this.#pool.close());
     return this.#closing;
+  }
+
+  /** Remembers work until it settles, so that `close()` can wait for it. */
+  #track<T>(work: Promise<T>): Promise<T> {
+    this.#inFlight.add(work);
+    void work.finally(() => this.#inFlight.delete(work)).catch(() => undefined);
+    return work;
   }
 
   async #classify(images: readonly Uint8Array[]): Promise<Classification[]> {
@@ -95,23 +137,29 @@ export class OnnxClassifier implements Classifier {
       if (error) results[chunk[j] as number] = { ok: false, error };
     });
     if (batch.rows.length === 0) return;
-    const scores = await this.#pool.run(batch.tensor, this.#binding.input, this.#binding.output);
-    const { labels } = this.metadata;
-    if (scores.length !== batch.rows.length * labels.length)
-      throw new InvalidModelError(
-        `the model returned ${scores.length / batch.rows.length} scores per image, the metadata has ${labels.length} labels`,
-      );
+    const predictions = await this.#infer(batch.tensor, batch.rows.length);
     batch.rows.forEach((j, row) => {
+      results[chunk[j] as number] = { ok: true, prediction: predictions[row] as Prediction };
+    });
+  }
+
+  /** One `session.run` of `rows` images, in a worker; the tensor's buffer goes with it. */
+  async #infer(tensor: ImageTensor, rows: number): Promise<Prediction[]> {
+    const scores = await this.#pool.run(tensor, this.#binding.input, this.#binding.output);
+    const { labels } = this.metadata;
+    if (scores.length !== rows * labels.length)
+      throw new InvalidModelError(
+        `the model returned ${scores.length / rows} scores per image, the metadata has ${labels.length} labels`,
+      );
+    return Array.from({ length: rows }, (_, row) => {
       const slice = scores.subarray(row * labels.length, (row + 1) * labels.length);
-      let prediction: Prediction;
       try {
-        prediction = toPrediction(slice, labels, this.metadata.output.kind, this.#topK);
+        return toPrediction(slice, labels, this.metadata.output.kind, this.#topK);
       } catch (cause) {
         throw new InvalidModelError(`the model returned unusable scores: ${(cause as Error).message}`, {
           cause,
         });
       }
-      results[chunk[j] as number] = { ok: true, prediction };
     });
   }
 }

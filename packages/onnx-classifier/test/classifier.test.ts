@@ -1,7 +1,14 @@
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { InvalidImageError, InvalidModelError, UnavailableError, UnsupportedTypeError } from '@visionq/core';
+import {
+  InvalidImageError,
+  InvalidModelError,
+  InvalidRequestError,
+  UnavailableError,
+  UnsupportedTypeError,
+} from '@visionq/core';
+import { allocateBatch, writeTensor } from '@visionq/image-preprocess';
 import { afterAll, describe, expect, it } from 'vitest';
 import { createOnnxClassifier, type OnnxClassifier } from '../src/index.js';
 import {
@@ -217,4 +224,35 @@ describe('loading failures are InvalidModelError naming the problem', () => {
     );
     await expect(createOnnxClassifier({} as never)).rejects.toThrow(/modelPath is required/);
   });
+});
+
+describe('classifyTensor: images decoded elsewhere', () => {
+  it('classifies a batch tensor, transferring its buffer, split beyond maxBatch', async () =>
+    withClassifier('colours-nchw', { maxBatch: 2 }, async (classifier) => {
+      const spec = classifier.metadata.preprocess;
+      const colours = [RED, GREEN, BLUE, GREEN, RED];
+      const small = allocateBatch(spec, 2);
+      const large = allocateBatch(spec, colours.length);
+      for (const [i, colour] of colours.entries()) {
+        await writeTensor(await solidPng(colour), spec, large, i);
+        if (i < 2) await writeTensor(await solidPng(colour), spec, small, i);
+      }
+      const fits = await classifier.classifyTensor(small);
+      expect(fits.map((p) => p.label)).toEqual(['red', 'green']);
+      expect(small.data.buffer.byteLength).toBe(0); // transferred, not copied
+      const split = await classifier.classifyTensor(large);
+      expect(split.map((p) => p.label)).toEqual(['red', 'green', 'blue', 'green', 'red']);
+      expect(await classifier.classifyTensor(allocateBatch(spec, 0))).toEqual([]);
+    }));
+
+  it('refuses a tensor of the wrong shape or dtype with InvalidRequestError', async () =>
+    withClassifier('colours-nchw', {}, async (classifier) => {
+      const wrongSize = allocateBatch({ width: 8, height: 8 }, 1);
+      await expect(classifier.classifyTensor(wrongSize)).rejects.toThrow(InvalidRequestError);
+      await expect(classifier.classifyTensor(wrongSize)).rejects.toThrow(
+        /\[1,3,8,8\] does not fit the model: expected float32 \[1,3,16,16\]/,
+      );
+      const wrongType = allocateBatch({ width: 16, height: 16, dtype: 'uint8', scale: 1 }, 1);
+      await expect(classifier.classifyTensor(wrongType)).rejects.toThrow(InvalidRequestError);
+    }));
 });
