@@ -1,0 +1,175 @@
+// A small client for the visionq HTTP API (see GET /openapi.json): upload a photo as multipart field `image`,
+// get a task id (202), then long-poll GET /result/{task_id}?wait=N until the task ends.
+import 'dart:async';
+import 'dart:convert';
+import 'dart:math';
+import 'dart:typed_data';
+
+import 'package:http/http.dart' as http;
+
+/// Returns a Firebase ID token. `FirebaseAuth.instance.currentUser!.getIdToken(forceRefresh)` refreshes an
+/// expired token by itself; [forceRefresh] is true once after the API answered 401.
+typedef TokenProvider = Future<String?> Function(bool forceRefresh);
+
+/// The API refused a request (`status` and the `code` of its error body), or a task ended `failed`.
+class VisionqException implements Exception {
+  VisionqException(this.code, this.message, {this.status, this.retryAfter});
+
+  /// `unauthorized`, `invalid_request`, `too_large`, `unsupported_type`, `invalid_image`, `conflict`,
+  /// `not_found`, `rate_limited`, `unavailable`, `internal`.
+  final String code;
+  final String message;
+  final int? status;
+  final Duration? retryAfter;
+
+  @override
+  String toString() => 'VisionqException($status $code: $message)';
+}
+
+class ScoredLabel {
+  ScoredLabel(Map<String, dynamic> json)
+      : label = json['label'] as String,
+        confidence = (json['confidence'] as num).toDouble(),
+        display = json['display'] as String?;
+
+  final String label;
+  final double confidence;
+
+  /// In the language of `Accept-Language`, when the model has display names.
+  final String? display;
+
+  String get name => display ?? label;
+}
+
+/// A succeeded task: the best label and the top-k list (best first).
+class Prediction {
+  Prediction(Map<String, dynamic> json)
+      : taskId = json['task_id'] as String,
+        best = ScoredLabel(json['result'] as Map<String, dynamic>),
+        topK = ((json['result'] as Map<String, dynamic>)['top_k'] as List)
+            .map((entry) => ScoredLabel(entry as Map<String, dynamic>))
+            .toList(),
+        model = '${(json['model'] as Map<String, dynamic>)['name']} '
+            'v${(json['model'] as Map<String, dynamic>)['version']}';
+
+  final String taskId;
+  final ScoredLabel best;
+  final List<ScoredLabel> topK;
+  final String model;
+}
+
+class VisionqClient {
+  VisionqClient({
+    required this.baseUrl,
+    required this.token,
+    this.language,
+    this.pollWait = const Duration(seconds: 20),
+    this.maxRetries = 2,
+    http.Client? httpClient,
+  }) : _http = httpClient ?? http.Client();
+
+  /// E.g. `http://10.0.2.2:8080` from the Android emulator to `pnpm start` on the host.
+  final Uri baseUrl;
+  final TokenProvider token;
+  final String? language;
+
+  /// How long each long-poll asks the API to hold the request (at most 30 s).
+  final Duration pollWait;
+
+  /// Retries after 429 and 503, each after the answer's Retry-After.
+  final int maxRetries;
+  final http.Client _http;
+
+  /// Uploads [bytes] and waits for the result. Throws [VisionqException] when the API refuses the upload or
+  /// the task fails (e.g. `invalid_image` for a photo that cannot be decoded).
+  Future<Prediction> classify(Uint8List bytes, {String filename = 'photo.jpg'}) async {
+    // The same key on every retry: the API answers a retried upload with the task it already created.
+    final random = Random.secure();
+    final key = List.generate(16, (_) => random.nextInt(256).toRadixString(16).padLeft(2, '0')).join();
+    var json = await submit(bytes, filename: filename, idempotencyKey: key);
+    final taskId = json['task_id'] as String;
+    while (json['status'] == 'queued' || json['status'] == 'processing') {
+      final (body, retryAfter) = await _poll(taskId, pollWait);
+      json = body;
+      // Still pending after a whole long-poll: the 202's Retry-After asks for a pause before the next one.
+      if (retryAfter != null && (json['status'] == 'queued' || json['status'] == 'processing')) {
+        await Future<void>.delayed(Duration(seconds: retryAfter));
+      }
+    }
+    if (json['status'] == 'failed') {
+      final error = json['error'] as Map<String, dynamic>;
+      throw VisionqException(error['code'] as String, error['message'] as String, status: 200);
+    }
+    return Prediction(json);
+  }
+
+  /// POST /predict: 202 `{task_id, status: queued}` (or 200 with the ended task for a reused key).
+  Future<Map<String, dynamic>> submit(Uint8List bytes, {String filename = 'photo.jpg', String? idempotencyKey}) async {
+    final (json, _) = await _send(() {
+      final request = http.MultipartRequest('POST', baseUrl.resolve('/predict'))
+        ..files.add(http.MultipartFile.fromBytes('image', bytes, filename: filename));
+      if (idempotencyKey != null) request.headers['Idempotency-Key'] = idempotencyKey;
+      return request;
+    });
+    return json;
+  }
+
+  /// GET /result/{task_id}?wait=N: 200 when the task ended, 202 while it is queued or processing.
+  Future<Map<String, dynamic>> result(String taskId, {Duration wait = Duration.zero}) async {
+    final (json, _) = await _poll(taskId, wait);
+    return json;
+  }
+
+  Future<(Map<String, dynamic>, int?)> _poll(String taskId, Duration wait) {
+    final path = '/result/${Uri.encodeComponent(taskId)}';
+    final query = wait > Duration.zero ? {'wait': '${wait.inSeconds}'} : null;
+    return _send(() => http.Request('GET', baseUrl.resolve(path).replace(queryParameters: query)));
+  }
+
+  /// One call: the JSON body of a 200 or 202 and its Retry-After; a refusal throws [VisionqException].
+  Future<(Map<String, dynamic>, int?)> _send(http.BaseRequest Function() build) async {
+    var refreshed = false;
+    for (var attempt = 0;; attempt++) {
+      final request = build();
+      final idToken = await token(refreshed);
+      if (idToken == null) throw VisionqException('unauthorized', 'not signed in');
+      request.headers['Authorization'] = 'Bearer $idToken';
+      request.headers['Accept'] = 'application/json';
+      if (language != null) request.headers['Accept-Language'] = language!;
+
+      final response = await http.Response.fromStream(await _http.send(request));
+      final retryAfter = int.tryParse(response.headers['retry-after'] ?? '');
+      final json = _decode(response);
+      switch (response.statusCode) {
+        case 200 || 202:
+          return (json, retryAfter);
+        case 401 when !refreshed:
+          refreshed = true; // an expired cached token: ask Firebase for a fresh one, once
+          attempt--;
+          continue;
+        case 429 || 503 when attempt < maxRetries:
+          // Nothing was accepted: safe to send the same upload again after Retry-After.
+          await Future<void>.delayed(Duration(seconds: retryAfter ?? 1 << attempt));
+          continue;
+        default:
+          final error = json['error'] as Map<String, dynamic>? ?? const {};
+          throw VisionqException(
+            error['code'] as String? ?? 'internal',
+            error['message'] as String? ?? 'HTTP ${response.statusCode}',
+            status: response.statusCode,
+            retryAfter: retryAfter == null ? null : Duration(seconds: retryAfter),
+          );
+      }
+    }
+  }
+
+  Map<String, dynamic> _decode(http.Response response) {
+    try {
+      return jsonDecode(utf8.decode(response.bodyBytes)) as Map<String, dynamic>;
+    } on FormatException {
+      return const {};
+    }
+  }
+
+  void close() => _http.close();
+}
