@@ -105,3 +105,20 @@ describe('try-it page in headless Chromium', () => {
     await page.close();
   });
 });
+
+describe('TRY_PAGE=false', () => {
+  it('serves no page and no token, while the API works', async () => {
+    const port = await freePort();
+    const base = `http://127.0.0.1:${port}`;
+    const service = startProcess('all-in-one', ENTRY.allInOne, { PORT: String(port), TRY_PAGE: 'false' });
+    try {
+      await waitUntilServing(`${base}/healthz`, service);
+      for (const path of ['/', '/app.js', '/try/config.json']) {
+        expect((await fetch(`${base}${path}`)).status, path).toBe(404);
+      }
+      expect((await fetch(`${base}/openapi.json`)).status).toBe(200);
+    } finally {
+      expect(await service.kill('SIGTERM')).toBe(0);
+    }
+  }, 60_000);
+});
