@@ -82,7 +82,7 @@ describe('Retry-After, retries and aborts (against a scripted HTTP server)', () 
     const started = Date.now();
     setTimeout(() => controller.abort(new Error('user left')), 100);
     await expect(client.waitFor(TASK, { signal: controller.signal })).rejects.toThrow('user left');
-    expect(Date.now() - started).toBeLessThan(1_000);
+    expect(Date.now() - started).toBeLessThan(3_000);
   });
 
   it('an abort during a Retry-After pause ends it at once', async () => {
@@ -90,7 +90,7 @@ describe('Retry-After, retries and aborts (against a scripted HTTP server)', () 
     const started = Date.now();
     const error = await client.submit(IMAGE, { signal: AbortSignal.timeout(200) }).catch((e: unknown) => e);
     expect((error as Error).name).toBe('TimeoutError');
-    expect(Date.now() - started).toBeLessThan(1_000);
+    expect(Date.now() - started).toBeLessThan(3_000);
     expect(server.seen).toHaveLength(1);
   });
 
