@@ -1,7 +1,7 @@
 import { availableParallelism } from 'node:os';
 import { bytesOf, mixedWorkload, photo } from './images.js';
 import { rawLimit, rawSingleMs, type RawResult } from './raw.js';
-import { startAllInOne, startProduction, type Service } from './service.js';
+import { cpuSeconds, startAllInOne, startProduction, type Service } from './service.js';
 import { fmt, median, table } from './stats.js';
 import { drive, type DriveResult } from './users.js';
 
@@ -17,6 +17,8 @@ export interface HeadlineOptions {
 
 interface Mode {
   load: DriveResult;
+  /** CPU per image under load: the service's processes, and the benchmark's own users (the HTTP client). */
+  cpu: { service: number; client: number };
   light: { small: number; phone: number };
 }
 
@@ -76,6 +78,9 @@ async function measure(
   small: Buffer,
   phone: Buffer,
 ): Promise<Mode> {
+  const processes = [service.api, ...service.workers];
+  const serviceCpu = processes.reduce((sum, p) => sum + cpuSeconds(p), 0);
+  const clientCpu = process.cpuUsage();
   const load = await drive({
     url: service.url,
     users: options.users,
@@ -91,31 +96,39 @@ async function measure(
       warmupSeconds: 1,
       images: [image],
     });
-  return { load, light: { small: (await lone(small)).p50, phone: (await lone(phone)).p50 } };
+  const usedByClient = process.cpuUsage(clientCpu);
+  const cpu = {
+    service: ((processes.reduce((sum, p) => sum + cpuSeconds(p), 0) - serviceCpu) * 1000) / load.all,
+    client: (usedByClient.user + usedByClient.system) / 1000 / load.all,
+  };
+  return { load, cpu, light: { small: (await lone(small)).p50, phone: (await lone(phone)).p50 } };
 }
 
 function report(runs: Run[], options: HeadlineOptions, workload: string, meanBytes: number): string {
   const m = (pick: (run: Run) => number) => median(runs.map(pick));
-  const rawRate = m((run) => run.raw.imagesPerSecond);
   const best = runs.map((run) => `batch ${run.raw.batch}, ${run.raw.threads} thread(s)`).join('; ');
   const rows: (string | number)[][] = [
     [
       'raw limit (preprocess + onnxruntime, one process)',
-      fmt(rawRate),
+      fmt(m((run) => run.raw.imagesPerSecond)),
       '–',
       '–',
       '–',
       '1.00',
-      fmt(m((r) => r.single.small)),
-      fmt(m((r) => r.single.phone)),
+      fmt(m((run) => run.raw.cpuMsPerImage)),
+      '–',
+      fmt(m((run) => run.single.small)),
+      fmt(m((run) => run.single.phone)),
     ],
   ];
-  for (const mode of ['all-in-one', 'production']) {
-    const pick = (f: (x: Mode) => number) => m((run) => f(run.modes[mode]!));
+  const LABELS: Record<string, string> = {
+    'all-in-one': 'all-in-one (embedded queue and store)',
+    production: 'production (api + worker, RabbitMQ, Redis)',
+  };
+  for (const mode of Object.keys(LABELS)) {
+    const pick = (f: (x: Mode, run: Run) => number) => m((run) => f(run.modes[mode]!, run));
     rows.push([
-      mode === 'all-in-one'
-        ? 'all-in-one (embedded queue and store)'
-        : 'production (api + worker, RabbitMQ, Redis)',
+      LABELS[mode]!,
       fmt(pick((x) => x.load.imagesPerSecond)),
       fmt(
         pick((x) => x.load.p50),
@@ -130,30 +143,32 @@ function report(runs: Run[], options: HeadlineOptions, workload: string, meanByt
         0,
       ),
       fmt(
-        m((run) => run.modes[mode]!.load.imagesPerSecond / run.raw.imagesPerSecond),
+        pick((x, run) => x.load.imagesPerSecond / run.raw.imagesPerSecond),
         2,
       ),
-      `${fmt(pick((x) => x.light.small))} (+${fmt(m((run) => run.modes[mode]!.light.small - run.single.small))})`,
-      `${fmt(pick((x) => x.light.phone))} (+${fmt(m((run) => run.modes[mode]!.light.phone - run.single.phone))})`,
+      fmt(pick((x) => x.cpu.service)),
+      fmt(pick((x) => x.cpu.client)),
+      `${fmt(pick((x) => x.light.small))} (+${fmt(pick((x, run) => x.light.small - run.single.small))})`,
+      `${fmt(pick((x) => x.light.phone))} (+${fmt(pick((x, run) => x.light.phone - run.single.phone))})`,
     ]);
   }
+  const header = [
+    'mode',
+    'images/s',
+    'p50 ms',
+    'p95 ms',
+    'p99 ms',
+    'ratio to raw',
+    'CPU ms/image',
+    'client CPU ms/image',
+    'one user 640×480 ms (overhead)',
+    'one user 4032×3024 ms (overhead)',
+  ];
   return [
     `${workload} (mean ${fmt(meanBytes / 1e6, 2)} MB), ${options.users} concurrent users, ${options.seconds} s measured per mode, medians of ${runs.length} run(s)`,
     `raw limit's best: ${best}`,
     `worker settings: ${Object.keys(options.settings).length ? JSON.stringify(options.settings) : 'the defaults'}`,
     '',
-    table(
-      [
-        'mode',
-        'images/s',
-        'p50 ms',
-        'p95 ms',
-        'p99 ms',
-        'ratio to raw',
-        'one user, 640×480: ms (overhead)',
-        'one user, 4032×3024: ms (overhead)',
-      ],
-      rows,
-    ),
+    table(header, rows),
   ].join('\n');
 }

@@ -1,5 +1,5 @@
 // End-to-end benchmark of visionq (a script, not a test). From the repository root:
-//   pnpm bench [--runs 3] [--seconds 20] [--users 8]        the headline table
+//   pnpm bench [--runs 3] [--seconds 20] [--users 16] [--set NAME=VALUE ...]   the headline table
 //   pnpm bench sweep [--runs 3] [--seconds 12] [--mode all-in-one|production]
 //   pnpm bench memory [--minutes 10] [--burst 2000]
 // RabbitMQ and Redis at AMQP_URL / REDIS_URL (default: on localhost) for production mode.
@@ -20,6 +20,7 @@ const { values, positionals } = parseArgs({
     minutes: { type: 'string', default: '10' },
     burst: { type: 'string', default: '2000' },
     only: { type: 'string' },
+    set: { type: 'string', multiple: true },
   },
 });
 const command = positionals[0] ?? 'headline';
@@ -42,8 +43,8 @@ if (command === 'headline') {
       brokers,
       runs: number(values.runs, 1),
       seconds: number(values.seconds, 20),
-      users: number(values.users, 8),
-      settings: {},
+      users: number(values.users, 16),
+      settings: Object.fromEntries((values.set ?? []).map((pair) => pair.split('=', 2) as [string, string])),
     }),
   );
 } else if (command === 'sweep') {
@@ -53,7 +54,7 @@ if (command === 'headline') {
       brokers,
       runs: number(values.runs, 3),
       seconds: number(values.seconds, 12),
-      users: number(values.users, 8),
+      users: number(values.users, 16),
       mode: values.mode === 'production' ? 'production' : 'all-in-one',
       candidates: Object.fromEntries(names.map((name) => [name, GRID[name] ?? {}])),
     }),

@@ -18,6 +18,8 @@ export interface RawResult {
   batch: number;
   threads: number;
   imagesPerSecond: number;
+  /** CPU time this process spent per image (every thread), warm-up included. */
+  cpuMsPerImage: number;
 }
 
 /**
@@ -45,6 +47,7 @@ export async function rawLimit(options: RawOptions): Promise<RawResult[]> {
         Array.from({ length: batch }, () => options.images[n++ % options.images.length]!);
       const run = async (tensor: Awaited<ReturnType<typeof preprocessor.toBatch>>['tensor']) =>
         session.run({ [input]: new Tensor(tensor.dtype, tensor.data, tensor.dims) });
+      const cpu = process.cpuUsage();
       let next = preprocessor.toBatch(nextImages());
       await run((await next).tensor); // warm-up
       next = preprocessor.toBatch(nextImages());
@@ -56,8 +59,14 @@ export async function rawLimit(options: RawOptions): Promise<RawResult[]> {
         await run(current.tensor);
         images += batch;
       }
-      results.push({ batch, threads, imagesPerSecond: images / ((performance.now() - started) / 1000) });
       await next;
+      const used = process.cpuUsage(cpu);
+      results.push({
+        batch,
+        threads,
+        imagesPerSecond: images / ((performance.now() - started) / 1000),
+        cpuMsPerImage: (used.user + used.system) / 1000 / (images + 2 * batch),
+      });
     }
     await session.release();
   }

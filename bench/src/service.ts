@@ -73,3 +73,10 @@ export function rssMiB(process: ServiceProcess): number {
   const kib = Number(/VmRSS:\s+(\d+)/.exec(status)?.[1]);
   return kib / 1024;
 }
+
+/** CPU seconds (user + system, every thread) a process has used so far, from /proc (Linux). */
+export function cpuSeconds(process: ServiceProcess): number {
+  const fields = readFileSync(`/proc/${process.child.pid}/stat`, 'utf8').split(') ')[1]!.split(' ');
+  // utime and stime, fields 14 and 15 of stat, in clock ticks (100 per second on Linux).
+  return (Number(fields[11]) + Number(fields[12])) / 100;
+}

@@ -1,5 +1,5 @@
 import { mixedWorkload } from './images.js';
-import { startAllInOne, startProduction } from './service.js';
+import { cpuSeconds, startAllInOne, startProduction } from './service.js';
 import { fmt, median, table } from './stats.js';
 import { drive } from './users.js';
 
@@ -36,7 +36,8 @@ export const GRID: Record<string, Record<string, string>> = {
  */
 export async function sweep(options: SweepOptions): Promise<string> {
   const { images } = await mixedWorkload();
-  const results = new Map<string, { rate: number; p95: number }[]>();
+  const results = new Map<string, { rate: number; p95: number; cpu: number; ratio: number }[]>();
+  const baseline = Object.keys(options.candidates)[0]!;
   for (let r = 0; r < options.runs; r += 1) {
     for (const [name, settings] of Object.entries(options.candidates)) {
       console.error(`sweep ${r + 1}/${options.runs}: ${name}`);
@@ -45,6 +46,8 @@ export async function sweep(options: SweepOptions): Promise<string> {
           ? await startAllInOne(settings)
           : await startProduction(options.brokers, settings);
       try {
+        const processes = [service.api, ...service.workers];
+        const cpuBefore = processes.reduce((sum, p) => sum + cpuSeconds(p), 0);
         const load = await drive({
           url: service.url,
           users: options.users,
@@ -52,7 +55,11 @@ export async function sweep(options: SweepOptions): Promise<string> {
           warmupSeconds: 3,
           images,
         });
-        results.set(name, [...(results.get(name) ?? []), { rate: load.imagesPerSecond, p95: load.p95 }]);
+        const cpu = ((processes.reduce((sum, p) => sum + cpuSeconds(p), 0) - cpuBefore) * 1000) / load.all;
+        // Against the baseline of the same round: the machine's other work changes less within a round.
+        const base = results.get(baseline)?.[r]?.rate ?? load.imagesPerSecond;
+        const entry = { rate: load.imagesPerSecond, p95: load.p95, cpu, ratio: load.imagesPerSecond / base };
+        results.set(name, [...(results.get(name) ?? []), entry]);
       } finally {
         await service.stop();
       }
@@ -63,11 +70,24 @@ export async function sweep(options: SweepOptions): Promise<string> {
     JSON.stringify(options.candidates[name]).replace(/"/g, ''),
     fmt(median(runs.map((x) => x.rate))),
     runs.map((x) => fmt(x.rate)).join(' / '),
+    fmt(median(runs.map((x) => x.ratio)), 2),
+    fmt(median(runs.map((x) => x.cpu))),
     fmt(median(runs.map((x) => x.p95)), 0),
   ]);
   return [
     `${options.mode}, ${options.users} users, mixed 640×480 / 4032×3024 JPEGs, ${options.seconds} s per measurement, ${options.runs} round(s)`,
     '',
-    table(['candidate', 'settings', 'images/s (median)', 'each run', 'p95 ms'], rows),
+    table(
+      [
+        'candidate',
+        'settings',
+        'images/s (median)',
+        'each round',
+        `× ${baseline}, same round (median)`,
+        'CPU ms/image',
+        'p95 ms',
+      ],
+      rows,
+    ),
   ].join('\n');
 }

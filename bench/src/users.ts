@@ -14,6 +14,8 @@ export interface DriveOptions {
 export interface DriveResult {
   imagesPerSecond: number;
   completed: number;
+  /** Every image classified, warm-up included. */
+  all: number;
   failed: number;
   p50: number;
   p95: number;
@@ -33,6 +35,7 @@ export async function drive(options: DriveOptions): Promise<DriveResult> {
   const end = begin + options.seconds * 1000;
   const latencies: number[] = [];
   let completed = 0;
+  let all = 0;
   let failed = 0;
   let sent = 0;
   const user = async () => {
@@ -45,6 +48,7 @@ export async function drive(options: DriveOptions): Promise<DriveResult> {
           ? await client.waitFor(submitted.task_id)
           : submitted;
       const finished = performance.now();
+      all += 1;
       // Throughput counts what ends inside the window; latency, what also started inside it.
       if (finished < begin || finished > end) continue;
       if (ended.status !== 'succeeded') failed += 1;
@@ -58,6 +62,7 @@ export async function drive(options: DriveOptions): Promise<DriveResult> {
   return {
     imagesPerSecond: completed / options.seconds,
     completed,
+    all,
     failed,
     p50: percentile(latencies, 50),
     p95: percentile(latencies, 95),
