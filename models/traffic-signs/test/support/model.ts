@@ -1,10 +1,8 @@
-// Runs the bundled model the way the service does: metadata from the JSON file, the image decoded and
-// normalised by @visionq/image-preprocess, inference by onnxruntime-node.
+// Runs the bundled model the way the service does: through @visionq/onnx-classifier, which reads the metadata
+// beside the model, decodes with @visionq/image-preprocess and runs onnxruntime-node in a worker thread.
 
 import { join } from 'node:path';
-import { allocateBatch, writeTensor } from '@visionq/image-preprocess';
-import { loadModelMetadata, type ModelMetadata } from '@visionq/onnx-classifier';
-import * as ort from 'onnxruntime-node';
+import { createOnnxClassifier, type OnnxClassifier } from '@visionq/onnx-classifier';
 
 export const MODEL_DIR = join(import.meta.dirname, '..', '..');
 export const MODEL_PATH = join(MODEL_DIR, 'traffic-signs.onnx');
@@ -15,40 +13,15 @@ export interface Top1 {
   confidence: number;
 }
 
-export interface LoadedModel {
-  metadata: ModelMetadata;
-  session: ort.InferenceSession;
-  classify(images: readonly Uint8Array[]): Promise<Top1[]>;
-  close(): Promise<void>;
+/** The top-1 label of each image; a failed image (never expected here) throws its error. */
+export async function top1(classifier: OnnxClassifier, images: readonly Uint8Array[]): Promise<Top1[]> {
+  const results = await classifier.classify(images);
+  return results.map((r) => {
+    if (!r.ok) throw r.error;
+    return { label: r.prediction.label, confidence: r.prediction.confidence };
+  });
 }
 
-function softmaxTop1(logits: Float32Array, labels: readonly { id: string }[]): Top1 {
-  const max = Math.max(...logits);
-  const exps = Array.from(logits, (v) => Math.exp(v - max));
-  const sum = exps.reduce((a, b) => a + b, 0);
-  const best = exps.indexOf(Math.max(...exps));
-  return { label: labels[best]?.id ?? String(best), confidence: (exps[best] ?? 0) / sum };
-}
-
-export async function loadModel(): Promise<LoadedModel> {
-  const metadata = await loadModelMetadata(METADATA_PATH);
-  const session = await ort.InferenceSession.create(MODEL_PATH, { intraOpNumThreads: 2 });
-  const input = metadata.input ?? session.inputNames[0] ?? 'input';
-  const output = metadata.output.name ?? session.outputNames[0] ?? 'logits';
-  const classes = metadata.labels.length;
-  return {
-    metadata,
-    session,
-    async classify(images) {
-      const batch = allocateBatch(metadata.preprocess, images.length);
-      await Promise.all(images.map((bytes, i) => writeTensor(bytes, metadata.preprocess, batch, i)));
-      const feeds = { [input]: new ort.Tensor(batch.dtype, batch.data, batch.dims) };
-      const result = await session.run(feeds);
-      const logits = result[output]?.data as Float32Array;
-      return images.map((_, i) =>
-        softmaxTop1(logits.subarray(i * classes, (i + 1) * classes), metadata.labels),
-      );
-    },
-    close: () => session.release(),
-  };
+export function loadModel(options: { intraOpNumThreads?: number } = {}): Promise<OnnxClassifier> {
+  return createOnnxClassifier({ modelPath: MODEL_PATH, intraOpNumThreads: options.intraOpNumThreads ?? 2 });
 }
