@@ -5,7 +5,11 @@ export default defineConfig({
   ...shared,
   test: {
     ...testDefaults,
-    include: ['test/**/*.test.ts', '{packages,apps,examples,models}/*/test/**/*.test.ts'],
+    include: [
+      'test/**/*.test.ts',
+      '{packages,apps,examples,models}/*/test/**/*.test.ts',
+      'deploy/test/**/*.test.ts',
+    ],
     exclude: [...testDefaults.exclude, '**/*.disruptive.test.ts', '**/*.alone.test.ts'],
     reporters: ['default', ['json', { outputFile: 'test-results/main.json' }]],
   },

@@ -7,12 +7,11 @@ const bool = z
   .transform((value) => value === 'true' || value === '1' || value === 'yes');
 const int = (min: number, max = Number.MAX_SAFE_INTEGER) => z.coerce.number().int().min(min).max(max);
 const url = (...protocols: string[]) =>
-  z
-    .url()
-    .refine(
-      (value) => protocols.includes(new URL(value).protocol),
-      `must be a ${protocols.join(' or ')} URL`,
-    );
+  z.string().refine(
+    // Never `new URL()` what does not parse: its error would carry the value, password included.
+    (value) => URL.canParse(value) && protocols.includes(new URL(value).protocol),
+    `must be a ${protocols.join(' or ')} URL`,
+  );
 
 /** Every variable the service reads, with its default. Read once, at start-up. */
 const EnvSchema = z.object({

@@ -1,4 +1,4 @@
-import type { Server, ServerResponse } from 'node:http';
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { Express } from 'express';
 import type { Logger } from 'pino';
 import { MAX_WAIT_SECONDS } from './http/wait.js';
@@ -18,7 +18,10 @@ export interface ServeOptions {
  * resource and exits 0. Timeouts bound slow clients: a slow upload cannot hold a connection for long.
  */
 export async function serve(app: Express, options: ServeOptions): Promise<Server> {
-  const server = app.listen(options.port, options.host);
+  // Node checks request and header timeouts only every `connectionsCheckingInterval` (30 s by default), which
+  // would let a slow client hold a connection up to 30 s past them.
+  const server = createServer({ connectionsCheckingInterval: 1_000 }, app);
+  server.listen(options.port, options.host);
   await new Promise<void>((resolve, reject) => {
     server.once('listening', resolve);
     server.once('error', reject);
@@ -38,7 +41,7 @@ export async function serve(app: Express, options: ServeOptions): Promise<Server
     options.logger.info({ signal }, 'shutting down');
     // close() stops new connections only: a keep-alive connection would go on carrying new uploads in until the
     // force-close below cuts them mid-way (a task recorded but never queued). Each answer now ends its connection.
-    server.on('request', (_req, res: ServerResponse) => res.setHeader('Connection', 'close'));
+    server.on('request', (_req: IncomingMessage, res: ServerResponse) => res.setHeader('Connection', 'close'));
     const force = setTimeout(() => server.closeAllConnections(), options.shutdownTimeoutMs);
     const closed = new Promise<void>((resolve) => server.close(() => resolve()));
     server.closeIdleConnections();

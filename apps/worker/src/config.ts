@@ -5,12 +5,11 @@ import { z } from 'zod';
 
 const int = (min: number) => z.coerce.number().int().min(min);
 const url = (...protocols: string[]) =>
-  z
-    .url()
-    .refine(
-      (value) => protocols.includes(new URL(value).protocol),
-      `must be a ${protocols.join(' or ')} URL`,
-    );
+  z.string().refine(
+    // Never `new URL()` what does not parse: its error would carry the value, password included.
+    (value) => URL.canParse(value) && protocols.includes(new URL(value).protocol),
+    `must be a ${protocols.join(' or ')} URL`,
+  );
 
 /** What the worker reads, once, at start-up. RabbitMQ and Redis are required: a worker has nothing to do without. */
 const EnvSchema = z.object({
