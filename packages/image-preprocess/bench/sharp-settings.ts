@@ -3,7 +3,9 @@
 // Each configuration runs in a fresh process (UV_THREADPOOL_SIZE is read once, at start-up), decoding the same
 // photos into a 224×224 float32 batch, then decoding 12-megapixel photos for a while to watch RSS grow.
 import { execFileSync } from 'node:child_process';
-import { availableParallelism } from 'node:os';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { availableParallelism, tmpdir } from 'node:os';
+import { join } from 'node:path';
 import sharp from 'sharp';
 import { configureSharp, createPreprocessor } from '../src/index.js';
 
@@ -25,28 +27,36 @@ const photo = async (width: number, height: number) => {
   return sharp(noise).resize(width, height).jpeg({ quality: 90 }).toBuffer();
 };
 
-async function child(seconds: number, decodeConcurrency: number, sharpConcurrency: number, cache: boolean) {
+const read = (dir: string, prefix: string, n: number) =>
+  Array.from({ length: n }, (_, i) => readFileSync(join(dir, `${prefix}-${i}.jpg`)));
+
+async function child(
+  dir: string,
+  seconds: number,
+  decodeConcurrency: number,
+  sharpConcurrency: number,
+  cache: boolean,
+) {
   configureSharp({ cache, concurrency: sharpConcurrency });
   const preprocessor = createPreprocessor(spec, { concurrency: decodeConcurrency });
   const result: Record<string, number> = {};
-  for (const [name, width, height, batch] of [
-    ['vga', 640, 480, 16],
-    ['phone', 4032, 3024, 8],
+  for (const [name, images] of [
+    ['vga', read(dir, 'vga', 16)],
+    ['phone', read(dir, 'phone', 8)],
   ] as const) {
-    const images = await Promise.all(Array.from({ length: batch }, () => photo(width, height)));
     await preprocessor.toBatch(images);
     const started = performance.now();
     let done = 0;
     while (performance.now() - started < seconds * 1000) {
       await preprocessor.toBatch(images);
-      done += batch;
+      done += images.length;
     }
     result[name] = done / ((performance.now() - started) / 1000);
   }
   // RSS after a stretch of phone photos, the case that fragments glibc's allocator.
-  const phones = await Promise.all(Array.from({ length: 8 }, () => photo(4032, 3024)));
+  const phones = read(dir, 'phone', 8);
   const before = process.memoryUsage().rss;
-  for (let i = 0; i < 12; i++) await preprocessor.toBatch(phones);
+  for (let i = 0; i < 6; i++) await preprocessor.toBatch(phones);
   result.rssMb = process.memoryUsage().rss / 2 ** 20;
   result.rssGrowthMb = (process.memoryUsage().rss - before) / 2 ** 20;
   console.log(JSON.stringify(result));
@@ -54,10 +64,16 @@ async function child(seconds: number, decodeConcurrency: number, sharpConcurrenc
 
 const [mode, ...args] = process.argv.slice(2);
 if (mode === 'child') {
-  const [seconds, decode, threads, cache] = args.map(Number) as [number, number, number, number];
-  await child(seconds, decode, threads, cache === 1);
+  const [dir, ...rest] = args as [string, ...string[]];
+  const [seconds, decode, threads, cache] = rest.map(Number) as [number, number, number, number];
+  await child(dir, seconds, decode, threads, cache === 1);
 } else {
   const seconds = Number(mode ?? 3);
+  // Distinct photos, made once and shared by every configuration's process.
+  const dir = mkdtempSync(join(tmpdir(), 'visionq-sharp-bench-'));
+  process.on('exit', () => rmSync(dir, { recursive: true, force: true }));
+  for (let i = 0; i < 16; i++) writeFileSync(join(dir, `vga-${i}.jpg`), await photo(640, 480));
+  for (let i = 0; i < 8; i++) writeFileSync(join(dir, `phone-${i}.jpg`), await photo(4032, 3024));
   console.log(
     `# sharp settings, ${availableParallelism()} cores (shared with other work), ${seconds} s per measurement`,
   );
@@ -65,7 +81,7 @@ if (mode === 'child') {
     `sharp ${sharp.versions.sharp}, libvips ${sharp.versions.vips}, default sharp.concurrency ${sharp.concurrency()}\n`,
   );
   console.log(
-    '| UV_THREADPOOL_SIZE | decodeConcurrency | sharp.concurrency | cache | MALLOC_ARENA_MAX | 640×480 img/s | 4032×3024 img/s | RSS after 96 phone photos (MB) | growth (MB) |',
+    '| UV_THREADPOOL_SIZE | decodeConcurrency | sharp.concurrency | cache | MALLOC_ARENA_MAX | 640×480 img/s | 4032×3024 img/s | RSS after 48 phone photos (MB) | growth (MB) |',
   );
   console.log('| ---: | ---: | ---: | --- | ---: | ---: | ---: | ---: | ---: |');
   // [UV_THREADPOOL_SIZE, decodeConcurrency, sharp.concurrency, cache, MALLOC_ARENA_MAX (0: glibc's default)]
@@ -89,6 +105,7 @@ if (mode === 'child') {
         ...process.execArgv,
         import.meta.filename,
         'child',
+        dir,
         String(seconds),
         String(decode),
         String(threads),

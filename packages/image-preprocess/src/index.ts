@@ -12,6 +12,7 @@ export {
   type PreprocessSpecInput,
 } from './spec.js';
 export {
+  DEFAULT_DECODE_CONCURRENCY,
   allocateBatch,
   createPreprocessor,
   toTensor,

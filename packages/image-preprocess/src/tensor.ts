@@ -1,4 +1,5 @@
 import type { VisionqError } from '@visionq/core';
+import { availableParallelism } from 'node:os';
 import pLimit from 'p-limit';
 import { decodeRaw } from './decode.js';
 import { DEFAULT_MAX_PIXELS, checkMaxPixels, undecodable } from './errors.js';
@@ -62,8 +63,9 @@ export async function toTensor(
 
 export interface PreprocessorOptions extends ToTensorOptions {
   /**
-   * Images decoded at once (default 4). Each decode occupies one libuv threadpool thread, whose default size
-   * is 4: raising this above `UV_THREADPOOL_SIZE` only queues work there, and starves other users of the pool.
+   * Images decoded at once (default: cores, at most 4). Each decode occupies one libuv threadpool thread (4 by
+   * default): more than `UV_THREADPOOL_SIZE` only queues work there and starves the pool's other users, and
+   * each concurrent decode of a phone photo holds tens of megabytes, so more than the cores only costs memory.
    */
   concurrency?: number;
 }
@@ -91,6 +93,9 @@ export interface Preprocessor {
   readonly pending: number;
 }
 
+/** Cores, at most 4 (the libuv threadpool's default size); see the README's measurements. */
+export const DEFAULT_DECODE_CONCURRENCY = Math.min(4, availableParallelism());
+
 /** A preprocessor for one model's spec, with bounded concurrency shared by all its calls. */
 export function createPreprocessor(
   specInput: PreprocessSpecInput,
@@ -98,7 +103,7 @@ export function createPreprocessor(
 ): Preprocessor {
   const spec = parsePreprocessSpec(specInput);
   const maxPixels = checkMaxPixels(options.maxPixels ?? DEFAULT_MAX_PIXELS);
-  const concurrency = options.concurrency ?? 4;
+  const concurrency = options.concurrency ?? DEFAULT_DECODE_CONCURRENCY;
   if (!Number.isSafeInteger(concurrency) || concurrency < 1)
     throw new RangeError(`concurrency must be a positive integer, got ${concurrency}`);
   const limit = pLimit(concurrency);

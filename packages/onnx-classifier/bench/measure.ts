@@ -10,8 +10,8 @@ export interface Rate {
 }
 
 /**
- * Calls `step` (which processes `perStep` images) back to back until `seconds` have passed, after one warm-up
- * call, and reports images per second and what the event loop suffered meanwhile.
+ * Calls `step` (which processes `perStep` images) back to back until `seconds` have passed and at least three
+ * calls were made, after one warm-up call, and reports images per second and what the event loop suffered meanwhile.
  */
 export async function rate(perStep: number, seconds: number, step: () => Promise<unknown>): Promise<Rate> {
   await step();
@@ -20,11 +20,15 @@ export async function rate(perStep: number, seconds: number, step: () => Promise
   const elu = performance.eventLoopUtilization();
   const started = performance.now();
   let images = 0;
-  while (performance.now() - started < seconds * 1000) {
+  let steps = 0;
+  while (performance.now() - started < seconds * 1000 || steps < 3) {
     await step();
     images += perStep;
+    steps++;
   }
   const elapsed = (performance.now() - started) / 1000;
+  // The histogram records a stall when the loop next turns: give it that turn.
+  await new Promise((resolve) => setTimeout(resolve, 10));
   histogram.disable();
   const loopUtilisation = performance.eventLoopUtilization(elu).utilization;
   return {

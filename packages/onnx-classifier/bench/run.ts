@@ -7,7 +7,12 @@
 import { existsSync } from 'node:fs';
 import { availableParallelism, cpus } from 'node:os';
 import { join } from 'node:path';
-import { allocateBatch, createPreprocessor, inspect } from '@visionq/image-preprocess';
+import {
+  DEFAULT_DECODE_CONCURRENCY,
+  allocateBatch,
+  createPreprocessor,
+  inspect,
+} from '@visionq/image-preprocess';
 import { InferenceSession, Tensor } from 'onnxruntime-node';
 import sharp from 'sharp';
 import {
@@ -70,7 +75,9 @@ const small = await photo(224, 224);
   );
 }
 
-console.log('| toTensor (224×224 NCHW float32, decodeConcurrency 4) | images/s |');
+console.log(
+  `| toTensor (224×224 NCHW float32, decodeConcurrency ${DEFAULT_DECODE_CONCURRENCY}) | images/s |`,
+);
 console.log('| --- | ---: |');
 const preprocessor = createPreprocessor(BENCH_METADATA.preprocess);
 for (const [name, bytes, batch] of [

@@ -1,4 +1,5 @@
 import { availableParallelism } from 'node:os';
+import { DEFAULT_DECODE_CONCURRENCY } from '@visionq/image-preprocess';
 import type { ModelMetadataInput } from './metadata.js';
 
 export interface OnnxClassifierOptions {
@@ -27,7 +28,7 @@ export interface OnnxClassifierOptions {
   maxBatch?: number;
   /** Labels listed in each prediction's `top_k` (default: the metadata's `topK`, 5 unless set there). */
   topK?: number;
-  /** Images decoded at once by sharp (default 4, the size of Node's default libuv threadpool). */
+  /** Images decoded at once by sharp (default: cores, at most 4; see `@visionq/image-preprocess`). */
   decodeConcurrency?: number;
   /** Largest width × height decoded (default 40 000 000); larger images fail alone with `InvalidImageError`. */
   maxPixels?: number;
@@ -70,7 +71,11 @@ export function resolveOptions(options: OnnxClassifierOptions): ResolvedOptions 
     spinning: options.spinning ?? false,
     niceness: niceness(options.niceness),
     maxBatch: positiveInt('maxBatch', options.maxBatch, 32),
-    decodeConcurrency: positiveInt('decodeConcurrency', options.decodeConcurrency, 4),
+    decodeConcurrency: positiveInt(
+      'decodeConcurrency',
+      options.decodeConcurrency,
+      DEFAULT_DECODE_CONCURRENCY,
+    ),
   };
 }
 
