@@ -18,6 +18,7 @@ import {
   RED,
   SVG,
   animated,
+  bands,
   bombPng,
   cmykJpeg,
   corruptJpeg,
@@ -254,5 +255,39 @@ describe('classifyTensor: images decoded elsewhere', () => {
       );
       const wrongType = allocateBatch({ width: 16, height: 16, dtype: 'uint8', scale: 1 }, 1);
       await expect(classifier.classifyTensor(wrongType)).rejects.toThrow(InvalidRequestError);
+    }));
+});
+
+describe('a model that leaves sizes symbolic (one score per pixel)', () => {
+  const metadata = (labels: string[], width: number) => ({
+    name: 'brightest-pixel',
+    version: '1',
+    labels,
+    preprocess: { width, height: 1, resize: 'fill' as const },
+    output: { kind: 'logits' as const },
+  });
+
+  it('takes the metadata’s input size', async () =>
+    withClassifier('brightest-pixel', { metadata: metadata(['left', 'right'], 2) }, async (classifier) => {
+      const darkThenLight = await (
+        await bands(
+          [
+            { r: 0, g: 0, b: 0 },
+            { r: 255, g: 255, b: 255 },
+          ],
+          8,
+          8,
+        )
+      )
+        .png()
+        .toBuffer();
+      expect((await classifier.classifyOne(darkThenLight)).label).toBe('right');
+    }));
+
+  it('fails the call with InvalidModelError when its output does not fit the labels', async () =>
+    withClassifier('brightest-pixel', { metadata: metadata(['a', 'b', 'c'], 2) }, async (classifier) => {
+      const attempt = classifier.classify([await solidPng(RED)]);
+      await expect(attempt).rejects.toBeInstanceOf(InvalidModelError);
+      await expect(attempt).rejects.toThrow(/returned 2 scores per image, the metadata has 3 labels/);
     }));
 });
