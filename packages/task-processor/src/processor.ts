@@ -109,7 +109,13 @@ export function createTaskProcessor(options: TaskProcessorOptions): TaskProcesso
 function toOutcome(classification: Classification, classifier: Classifier): TaskOutcome {
   const model = { name: classifier.model.name, version: classifier.model.version };
   if (classification.ok) return { status: 'succeeded', result: classification.prediction, model };
-  // Only a bad image is the image's fault; anything else is ours and worth another delivery.
-  if (classification.error.code !== 'invalid_image') throw classification.error;
-  return { status: 'failed', error: { code: 'invalid_image', message: classification.error.message }, model };
+  const { error } = classification;
+  // Worth another delivery (the classifier is closing, a dependency is down): hand the task back.
+  if (error.transient) throw error;
+  // Anything permanent ends the task with its reason, so that no task waits forever in `processing`. Only the
+  // image's own faults are explained to its owner.
+  const imageFault =
+    error.code === 'invalid_image' || error.code === 'unsupported_type' || error.code === 'too_large';
+  const message = imageFault ? error.message : 'the image could not be classified';
+  return { status: 'failed', error: { code: error.code, message }, model };
 }

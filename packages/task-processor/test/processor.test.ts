@@ -4,6 +4,7 @@ import {
   InMemoryResultStore,
   InMemoryTaskQueue,
   UnavailableError,
+  UnsupportedTypeError,
   newQueuedRecord,
   type Classification,
   type ResultStore,
@@ -141,6 +142,20 @@ describe('createTaskProcessor', () => {
     const id = await submit(image(1));
     await store.waitFor(id, 5_000);
     expect(classified).toBe(1);
+  });
+
+  it('an image the classifier refuses for good ends failed with that reason, never stuck in processing', async () => {
+    const picky = new FakeClassifier();
+    picky.classify = async (images) =>
+      images.map(() => ({ ok: false as const, error: new UnsupportedTypeError('not an image we know') }));
+    const { broker, store, startWorker, submit } = setup({ classifier: picky });
+    await startWorker();
+    const id = await submit(image(1));
+    expect(await store.waitFor(id, 5_000)).toMatchObject({
+      status: 'failed',
+      error: { code: 'unsupported_type' },
+    });
+    expect(broker.deadLettered('visionq.tasks')).toEqual([]);
   });
 
   it('a classifier failure (not the image) is retried and then dead-lettered, never stored as the answer', async () => {
