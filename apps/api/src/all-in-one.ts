@@ -1,5 +1,6 @@
 // `pnpm start`: the API and a worker in one process. RabbitMQ and Redis where AMQP_URL / REDIS_URL are set,
 // in-memory queue and store where not; with nothing set, the embedded default (local auth, bundled model).
+import { lowerThreadPoolPriority } from '@visionq/image-preprocess';
 import { createOnnxClassifier } from '@visionq/onnx-classifier';
 import { createTaskProcessor } from '@visionq/task-processor';
 import { loadConfig } from './config.js';
@@ -10,6 +11,8 @@ import { run, startApi } from './start.js';
 import { createInfrastructure } from './wiring.js';
 
 run(async () => {
+  // First, before anything uses libuv's pool: decoding must never crowd out the thread that serves HTTP.
+  await lowerThreadPoolPriority();
   const config = loadConfig();
   const logger = createLogger(config.LOG_LEVEL).child({ app: 'all-in-one' });
   const metrics = createMetrics();

@@ -20,6 +20,7 @@ export function createLogger(level: string, destination?: NodeJS.WritableStream)
         censor: '[redacted]',
       },
     },
-    destination ?? process.stdout,
+    // Asynchronous writes: on Linux, writes to a stdout pipe block the event loop while the reader is slow.
+    destination ?? pino.destination({ dest: 1, sync: false }),
   );
 }

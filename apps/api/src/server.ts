@@ -41,7 +41,9 @@ export async function serve(app: Express, options: ServeOptions): Promise<Server
     options.logger.info({ signal }, 'shutting down');
     // close() stops new connections only: a keep-alive connection would go on carrying new uploads in until the
     // force-close below cuts them mid-way (a task recorded but never queued). Each answer now ends its connection.
-    server.on('request', (_req: IncomingMessage, res: ServerResponse) => res.setHeader('Connection', 'close'));
+    server.on('request', (_req: IncomingMessage, res: ServerResponse) =>
+      res.setHeader('Connection', 'close'),
+    );
     const force = setTimeout(() => server.closeAllConnections(), options.shutdownTimeoutMs);
     const closed = new Promise<void>((resolve) => server.close(() => resolve()));
     server.closeIdleConnections();

@@ -1,6 +1,6 @@
 // `pnpm start:worker`: consumes tasks from RabbitMQ, classifies them in batches, stores results in Redis.
 import { toVisionqError } from '@visionq/core';
-import { configureSharp } from '@visionq/image-preprocess';
+import { configureSharp, lowerThreadPoolPriority } from '@visionq/image-preprocess';
 import { createOnnxClassifier } from '@visionq/onnx-classifier';
 import { createAmqpTaskQueue } from '@visionq/queue-amqp';
 import { createRedisClient, createRedisResultStore } from '@visionq/result-store-redis';
@@ -9,8 +9,13 @@ import { pino } from 'pino';
 import { loadWorkerConfig } from './config.js';
 
 async function main(): Promise<void> {
+  // First, before anything uses libuv's pool: decoding must never starve RabbitMQ and Redis heartbeats.
+  await lowerThreadPoolPriority();
   const config = loadWorkerConfig();
-  const logger = pino({ level: config.LOG_LEVEL, base: { service: 'visionq', app: 'worker' } });
+  const logger = pino(
+    { level: config.LOG_LEVEL, base: { service: 'visionq', app: 'worker' } },
+    pino.destination({ dest: 1, sync: false }),
+  );
   configureSharp({ cache: false });
   const redis = createRedisClient(config.REDIS_URL);
   redis.on('error', (error: Error) =>

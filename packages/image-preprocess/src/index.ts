@@ -23,3 +23,4 @@ export {
   type PreprocessorOptions,
   type ToTensorOptions,
 } from './tensor.js';
+export { lowerThreadPoolPriority } from './thread-priority.js';
