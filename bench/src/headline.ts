@@ -1,7 +1,7 @@
 import { availableParallelism } from 'node:os';
 import { bytesOf, mixedWorkload, photo } from './images.js';
 import { rawLimit, rawSingleMs, type RawResult } from './raw.js';
-import { cpuSeconds, startAllInOne, startProduction, type Service } from './service.js';
+import { cpuSeconds, stages, startAllInOne, startProduction, type Service } from './service.js';
 import { fmt, median, table } from './stats.js';
 import { drive, type DriveResult } from './users.js';
 
@@ -19,6 +19,8 @@ interface Mode {
   load: DriveResult;
   /** CPU per image under load: the service's processes, and the benchmark's own users (the HTTP client). */
   cpu: { service: number; client: number };
+  /** Under load, medians: upload until 202, and delivery until stored in the worker. */
+  stages: { upload: number; worker: number };
   light: { small: number; phone: number };
 }
 
@@ -101,7 +103,13 @@ async function measure(
     service: ((processes.reduce((sum, p) => sum + cpuSeconds(p), 0) - serviceCpu) * 1000) / load.all,
     client: (usedByClient.user + usedByClient.system) / 1000 / load.all,
   };
-  return { load, cpu, light: { small: (await lone(small)).p50, phone: (await lone(phone)).p50 } };
+  const split = stages(service);
+  return {
+    load,
+    cpu,
+    stages: split,
+    light: { small: (await lone(small)).p50, phone: (await lone(phone)).p50 },
+  };
 }
 
 function report(runs: Run[], options: HeadlineOptions, workload: string, meanBytes: number): string {
@@ -116,6 +124,7 @@ function report(runs: Run[], options: HeadlineOptions, workload: string, meanByt
       '–',
       '1.00',
       fmt(m((run) => run.raw.cpuMsPerImage)),
+      '–',
       '–',
       fmt(m((run) => run.single.small)),
       fmt(m((run) => run.single.phone)),
@@ -148,6 +157,13 @@ function report(runs: Run[], options: HeadlineOptions, workload: string, meanByt
       ),
       fmt(pick((x) => x.cpu.service)),
       fmt(pick((x) => x.cpu.client)),
+      `${fmt(
+        pick((x) => x.stages.upload),
+        0,
+      )} / ${fmt(
+        pick((x) => x.stages.worker),
+        0,
+      )}`,
       `${fmt(pick((x) => x.light.small))} (+${fmt(pick((x, run) => x.light.small - run.single.small))})`,
       `${fmt(pick((x) => x.light.phone))} (+${fmt(pick((x, run) => x.light.phone - run.single.phone))})`,
     ]);
@@ -161,6 +177,7 @@ function report(runs: Run[], options: HeadlineOptions, workload: string, meanByt
     'ratio to raw',
     'CPU ms/image',
     'client CPU ms/image',
+    'upload→202 / in worker, p50 ms',
     'one user 640×480 ms (overhead)',
     'one user 4032×3024 ms (overhead)',
   ];

@@ -1,4 +1,5 @@
 import { readFileSync } from 'node:fs';
+import { median } from './stats.js';
 import {
   ENTRY,
   freePort,
@@ -79,4 +80,34 @@ export function cpuSeconds(process: ServiceProcess): number {
   const fields = readFileSync(`/proc/${process.child.pid}/stat`, 'utf8').split(') ')[1]!.split(' ');
   // utime and stime, fields 14 and 15 of stat, in clock ticks (100 per second on Linux).
   return (Number(fields[11]) + Number(fields[12])) / 100;
+}
+
+/**
+ * Where the time goes, from the services' own logs: an upload until its 202 (the API's `responseTime` of each
+ * POST), and a task from its delivery to its stored result (the worker's `duration_ms`). Medians, in ms.
+ */
+export function stages(service: Service): { upload: number; worker: number } {
+  const entries = [service.api, ...service.workers].flatMap((p) =>
+    p
+      .output()
+      .split('\n')
+      .filter((line) => line.startsWith('{'))
+      .map(
+        (line) =>
+          JSON.parse(line) as {
+            msg?: string;
+            req?: { method?: string };
+            responseTime?: number;
+            duration_ms?: number;
+          },
+      ),
+  );
+  return {
+    upload: median(
+      entries
+        .filter((e) => e.msg === 'request completed' && e.req?.method === 'POST')
+        .map((e) => e.responseTime ?? 0),
+    ),
+    worker: median(entries.filter((e) => e.msg === 'task ended').map((e) => e.duration_ms ?? 0)),
+  };
 }
