@@ -10,7 +10,12 @@ export default defineConfig({
       '{packages,apps,examples,models}/*/test/**/*.test.ts',
       'deploy/test/**/*.test.ts',
     ],
-    exclude: [...testDefaults.exclude, '**/*.disruptive.test.ts', '**/*.alone.test.ts'],
+    exclude: [
+      ...testDefaults.exclude,
+      '**/*.disruptive.test.ts',
+      '**/*.alone.test.ts',
+      '**/*.faults.test.ts',
+    ],
     reporters: ['default', ['json', { outputFile: 'test-results/main.json' }]],
   },
 });
