@@ -1,5 +1,5 @@
 import request from 'supertest';
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { InMemoryTaskQueue, UnavailableError } from '@visionq/core';
 import {
   ErrorBodySchema,
@@ -7,27 +7,11 @@ import {
   PendingBodySchema,
   SucceededBodySchema,
 } from '../src/http/schemas.js';
-import {
-  TOKENS,
-  createTestService,
-  jpeg,
-  noisyJpeg,
-  png,
-  pngBombHeader,
-  type TestService,
-} from './support.js';
+import { TOKENS, bearer, testServices, jpeg, noisyJpeg, png, pngBombHeader } from './support.js';
 
 const UUID_V4 = /^[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/;
-const services: TestService[] = [];
-afterEach(async () => {
-  await Promise.all(services.splice(0).map((service) => service.close()));
-});
-async function service(options: Parameters<typeof createTestService>[0] = {}) {
-  const created = await createTestService(options);
-  services.push(created);
-  return created;
-}
-const auth = (who: keyof typeof TOKENS = 'alice') => ({ Authorization: `Bearer ${TOKENS[who]}` });
+const service = testServices();
+const auth = bearer;
 
 function expectError(res: request.Response, status: number, code: string) {
   expect(res.status).toBe(status);

@@ -2,7 +2,7 @@ import type { Server } from 'node:http';
 import { connect, type AddressInfo } from 'node:net';
 import { Writable } from 'node:stream';
 import request from 'supertest';
-import { afterAll, afterEach, describe, expect, it } from 'vitest';
+import { afterAll, describe, expect, it } from 'vitest';
 import { InMemoryResultStore, InMemoryTaskQueue, type QueuedTask, type TokenVerifier } from '@visionq/core';
 import { createEmulatorIdToken, createLocalTokenVerifier } from '@visionq/auth-firebase';
 import { inspect } from '@visionq/image-preprocess';
@@ -14,21 +14,13 @@ import { createLogger } from '../src/logger.js';
 import { createMetrics } from '../src/metrics.js';
 import { serve } from '../src/server.js';
 import { createVerifier } from '../src/wiring.js';
-import { TOKENS, createTestService, jpeg, png, type TestService } from './support.js';
+import { TOKENS, bearer, createTestService, jpeg, png, testServices, type TestService } from './support.js';
 
 // The security review's tests (docs/security.md). What api.test.ts already covers (401s, 413, 415, the PNG
 // bomb, owner 404s byte for byte, 429, log redaction of tokens and image bytes, no x-powered-by) is not repeated.
 
-const services: TestService[] = [];
-afterEach(async () => {
-  await Promise.all(services.splice(0).map((service) => service.close()));
-});
-async function service(options: Parameters<typeof createTestService>[0] = {}) {
-  const created = await createTestService(options);
-  services.push(created);
-  return created;
-}
-const auth = (who: keyof typeof TOKENS = 'alice') => ({ Authorization: `Bearer ${TOKENS[who]}` });
+const service = testServices();
+const auth = bearer;
 
 /** The API around a given verifier (the real local or Firebase one), in-memory queue and store, logs kept. */
 function appWith(verifier: TokenVerifier, tryPageToken?: () => string) {

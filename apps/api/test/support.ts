@@ -1,5 +1,6 @@
 import { Writable } from 'node:stream';
 import sharp from 'sharp';
+import { afterEach } from 'vitest';
 import {
   FakeClassifier,
   InMemoryBroker,
@@ -98,6 +99,21 @@ export async function createTestService(options: TestServiceOptions = {}): Promi
     },
   };
 }
+
+/** A `createTestService` for the tests of one file, each service closed after its test. */
+export function testServices(): (options?: TestServiceOptions) => Promise<TestService> {
+  const services: TestService[] = [];
+  afterEach(async () => {
+    await Promise.all(services.splice(0).map((service) => service.close()));
+  });
+  return async (options = {}) => {
+    const created = await createTestService(options);
+    services.push(created);
+    return created;
+  };
+}
+
+export const bearer = (who: keyof typeof TOKENS = 'alice') => ({ Authorization: `Bearer ${TOKENS[who]}` });
 
 export function jpeg(width = 64, height = 48, colour = { r: 200, g: 30, b: 30 }): Promise<Buffer> {
   return sharp({ create: { width, height, channels: 3, background: colour } })
