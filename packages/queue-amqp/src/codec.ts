@@ -1,5 +1,12 @@
-import { InvalidMessageError, TaskMessageSchema, type DeliveredTask, type TaskMessage } from '@visionq/core';
+import {
+  InvalidMessageError,
+  TASK_MESSAGE_SCHEMA_VERSION,
+  TaskMessageSchema,
+  type DeliveredTask,
+  type TaskMessage,
+} from '@visionq/core';
 import type { Message, MessageProperties, Options } from 'amqplib';
+import type { DeadLetterReason } from './events.js';
 
 /**
  * How task metadata travels in AMQP properties and headers. The image is the raw body. `timestamp` is also
@@ -47,18 +54,33 @@ export function messageMetadata(properties: MessageProperties): Record<string, u
   return metadata;
 }
 
-export type Decoded = { ok: true; task: DeliveredTask } | { ok: false; error: InvalidMessageError };
+export type Decoded =
+  | { ok: true; task: DeliveredTask }
+  | { ok: false; error: InvalidMessageError; reason: Exclude<DeadLetterReason, 'permanent_error'> };
 
 /** Validates a delivery with the core schema. Never throws: a poison message is a value, to dead-letter. */
 export function decodeDelivery(message: Message): Decoded {
-  const parsed = TaskMessageSchema.safeParse(messageMetadata(message.properties));
+  const metadata = messageMetadata(message.properties);
+  // Checked first: a message of another version may differ in any field, and its version is what to fix.
+  const version = metadata.schemaVersion;
+  if (version !== undefined && version !== TASK_MESSAGE_SCHEMA_VERSION)
+    return {
+      ok: false,
+      reason: 'schema_version',
+      error: new InvalidMessageError(
+        // Only a number is quoted: a header of another type could be anything, of any length.
+        `task schema version ${typeof version === 'number' ? version : `of type ${typeof version}`} is not ${TASK_MESSAGE_SCHEMA_VERSION}`,
+      ),
+    };
+  const parsed = TaskMessageSchema.safeParse(metadata);
   if (!parsed.success)
     return {
       ok: false,
+      reason: 'schema',
       error: new InvalidMessageError('task metadata fails the schema', { cause: parsed.error }),
     };
   if (message.content.length === 0)
-    return { ok: false, error: new InvalidMessageError('task has no image bytes') };
+    return { ok: false, reason: 'empty_body', error: new InvalidMessageError('task has no image bytes') };
   // RabbitMQ counts returns in x-delivery-count, absent on the first delivery.
   const returns = message.properties.headers?.['x-delivery-count'];
   const deliveryCount = (typeof returns === 'number' && Number.isSafeInteger(returns) ? returns : 0) + 1;

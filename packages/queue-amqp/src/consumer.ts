@@ -8,6 +8,7 @@ import {
 import type { Channel, ConsumeMessage, RecoveringChannelModel } from 'amqplib';
 import { ExponentialBackoff, halfJitterGenerator, handleAll, retry, type RetryPolicy } from 'cockatiel';
 import { decodeDelivery } from './codec.js';
+import type { DeadLetteredInfo } from './events.js';
 import type { Settings } from './options.js';
 import { declareTopology } from './topology.js';
 import { closeWithin, withTimeout } from './timeout.js';
@@ -164,10 +165,16 @@ export class Consumer implements Consumption {
     const decoded = decodeDelivery(message);
     if (!decoded.ok) {
       this.#settings.logger.warn(
-        { queue: this.#settings.queue, task_id: message.properties.messageId, reason: decoded.error.message },
+        {
+          queue: this.#settings.queue,
+          task_id: message.properties.messageId,
+          reason: decoded.reason,
+          err: decoded.error.message,
+        },
         'dead-lettering a task message that fails the schema',
       );
-      settle(channel, message, 'dead-letter');
+      if (settle(channel, message, 'dead-letter'))
+        this.#deadLettered(message, { reason: decoded.reason, message: decoded.error.message });
       return;
     }
     const run = this.#handle(channel, message, decoded.task);
@@ -176,15 +183,46 @@ export class Consumer implements Consumption {
   }
 
   async #handle(channel: Channel, message: ConsumeMessage, task: DeliveredTask): Promise<void> {
-    let outcome: Outcome;
     try {
       await this.#handler(task);
-      outcome = 'ack';
     } catch (error) {
-      outcome = isVisionqError(error) && !error.transient ? 'dead-letter' : 'requeue';
+      if (isVisionqError(error) && !error.transient) {
+        this.#settings.logger.warn(
+          { queue: this.#settings.queue, task_id: task.message.taskId, code: error.code, err: error.message },
+          'dead-lettering a task whose handler failed for good',
+        );
+        if (settle(channel, message, 'dead-letter'))
+          this.#deadLettered(message, {
+            reason: 'permanent_error',
+            message: error.message,
+            code: error.code,
+          });
+        return;
+      }
+      await this.#pause(this.#requeueDelay(task.deliveryCount));
+      settle(channel, message, 'requeue');
+      return;
     }
-    if (outcome === 'requeue') await this.#pause(this.#requeueDelay(task.deliveryCount));
-    settle(channel, message, outcome);
+    settle(channel, message, 'ack');
+  }
+
+  #deadLettered(message: ConsumeMessage, info: Omit<DeadLetteredInfo, 'queue' | 'taskId'>): void {
+    const observer = this.#settings.events.deadLettered;
+    if (!observer) return;
+    const taskId = message.properties.messageId;
+    try {
+      observer.call(this.#settings.events, {
+        queue: this.#settings.queue,
+        ...(typeof taskId === 'string' && { taskId }),
+        ...info,
+      });
+    } catch (error) {
+      // An observer's bug must not take the consumer down with it.
+      this.#settings.logger.warn(
+        { queue: this.#settings.queue, err: error instanceof Error ? error.message : String(error) },
+        'events.deadLettered threw',
+      );
+    }
   }
 
   /** Holds a failed message (and its prefetch slot) for a while, so a failing dependency is not a hot loop. */
@@ -215,11 +253,13 @@ export class Consumer implements Consumption {
   }
 }
 
-function settle(channel: Channel, message: ConsumeMessage, outcome: Outcome): void {
+/** Settles a delivery; `false` when its channel is gone, and with it the delivery (the broker requeued it). */
+function settle(channel: Channel, message: ConsumeMessage, outcome: Outcome): boolean {
   try {
     if (outcome === 'ack') channel.ack(message);
     else channel.nack(message, false, outcome === 'requeue');
+    return true;
   } catch {
-    // The channel is gone, and with it the delivery: the broker has already requeued the message.
+    return false;
   }
 }

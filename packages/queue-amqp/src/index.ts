@@ -2,3 +2,4 @@ export { createAmqpTaskQueue } from './create.js';
 export type { AmqpTaskQueue } from './queue.js';
 export type { AmqpLogger, AmqpTaskQueueOptions, BackoffOptions } from './options.js';
 export { TASK_HEADERS, messageMetadata } from './codec.js';
+export type { AmqpTaskQueueEvents, DeadLetteredInfo, DeadLetterReason } from './events.js';

@@ -1,5 +1,6 @@
 import { InvalidRequestError } from '@visionq/core';
 import type { Options } from 'amqplib';
+import type { AmqpTaskQueueEvents } from './events.js';
 
 /** Where the adapter reports what it does on its own (reconnects, dead-lettered poison). pino fits as is. */
 export interface AmqpLogger {
@@ -40,6 +41,8 @@ export interface AmqpTaskQueueOptions {
   /** Shown in the RabbitMQ management UI. Default `visionq`. */
   readonly connectionName?: string;
   readonly logger?: AmqpLogger;
+  /** Observers for metrics: `deadLettered` is called for each delivery the consumer dead-letters. */
+  readonly events?: AmqpTaskQueueEvents;
 }
 
 export interface Settings {
@@ -55,6 +58,7 @@ export interface Settings {
   readonly requeueDelay: Required<BackoffOptions>;
   readonly connectionName: string;
   readonly logger: AmqpLogger;
+  readonly events: AmqpTaskQueueEvents;
 }
 
 const silent: AmqpLogger = { info: () => undefined, warn: () => undefined };
@@ -77,7 +81,18 @@ export function normaliseOptions(options: AmqpTaskQueueOptions): Settings {
     requeueDelay: backoff('requeueDelay', options.requeueDelay, 1000, 30_000),
     connectionName: options.connectionName ?? 'visionq',
     logger: options.logger ?? silent,
+    events: events(options.events),
   };
+}
+
+function events(value: unknown): AmqpTaskQueueEvents {
+  if (value === undefined) return {};
+  if (typeof value !== 'object' || value === null)
+    throw new InvalidRequestError('option events must be an object');
+  const { deadLettered } = value as AmqpTaskQueueEvents;
+  if (deadLettered !== undefined && typeof deadLettered !== 'function')
+    throw new InvalidRequestError('option events.deadLettered must be a function');
+  return value;
 }
 
 function connectionUrl(url: AmqpTaskQueueOptions['url'], heartbeat: number): string | Options.Connect {

@@ -7,7 +7,7 @@ import {
   type TaskHandler,
   type TaskQueue,
 } from '@visionq/core';
-import type { ChannelModel, RecoveringChannelModel } from 'amqplib';
+import type { ChannelModel, RecoveringChannelModel, Replies } from 'amqplib';
 import { Consumer } from './consumer.js';
 import type { Settings } from './options.js';
 import { Publisher } from './publisher.js';
@@ -102,6 +102,19 @@ export class AmqpTaskQueue implements TaskQueue {
   }
 
   async ping(): Promise<void> {
+    await this.#check(this.queue);
+  }
+
+  /**
+   * Messages waiting in the dead-letter queue: every dead letter, including those RabbitMQ dead-lettered itself
+   * at the delivery limit, which no consumer sees. One `queue.declare` (passive) on a throwaway channel; rejects
+   * with `UnavailableError` while disconnected or when RabbitMQ does not answer within `timeoutMs`.
+   */
+  async deadLetterCount(): Promise<number> {
+    return (await this.#check(this.deadLetterQueue)).messageCount;
+  }
+
+  async #check(queue: string): Promise<Replies.AssertQueue> {
     if (this.#closed) throw new UnavailableError('queue client is closed');
     const connection = this.#connection;
     if (!connection) throw new UnavailableError('not connected to RabbitMQ');
@@ -109,15 +122,15 @@ export class AmqpTaskQueue implements TaskQueue {
       const channel = await connection.createChannel();
       channel.on('error', () => undefined);
       try {
-        await channel.checkQueue(this.queue);
+        return await channel.checkQueue(queue);
       } finally {
         await closeWithin(channel, this.#settings.timeoutMs);
       }
     })();
     try {
-      await withTimeout(check, this.#settings.timeoutMs, () => new Error('timed out'));
+      return await withTimeout(check, this.#settings.timeoutMs, () => new Error('timed out'));
     } catch (cause) {
-      throw new UnavailableError(`RabbitMQ did not answer for queue ${this.queue}`, { cause });
+      throw new UnavailableError(`RabbitMQ did not answer for queue ${queue}`, { cause });
     }
   }
 

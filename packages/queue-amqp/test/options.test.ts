@@ -24,6 +24,12 @@ describe('createAmqpTaskQueue options', () => {
       { url: 'amqp://localhost', reconnect: { initialDelayMs: 500, maxDelayMs: 100 } },
       /reconnect.maxDelayMs/,
     ],
+    ['events that are not an object', { url: 'amqp://localhost', events: 'nope' as never }, /option events/],
+    [
+      'a deadLettered observer that is not a function',
+      { url: 'amqp://localhost', events: { deadLettered: 1 as never } },
+      /events.deadLettered/,
+    ],
   ];
   it.each(invalid)('rejects %s with InvalidRequestError naming the option', async (_, options, message) => {
     const attempt = createAmqpTaskQueue(options);
