@@ -28,6 +28,9 @@ const EnvSchema = z.object({
   INFERENCE_THREADS: int(0).default(0),
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
   SHUTDOWN_TIMEOUT_MS: int(0).default(15_000),
+  // 9464, the port OpenTelemetry's Prometheus exporters default to; 0 turns the metrics server off.
+  WORKER_METRICS_PORT: int(0).max(65_535).default(9464),
+  WORKER_METRICS_HOST: z.string().min(1).default('127.0.0.1'),
 });
 
 export type WorkerConfig = z.infer<typeof EnvSchema> & { MODEL_PATH: string };

@@ -13,6 +13,11 @@ export interface Api {
   url: string;
 }
 
+/** A worker process, with where it serves its metrics. */
+export interface Worker extends ServiceProcess {
+  metricsUrl: string;
+}
+
 /** A 'task ended' log line of a worker. */
 export interface Ended {
   worker: string;
@@ -28,7 +33,7 @@ export interface Ended {
  */
 export class Cluster {
   readonly apis: Api[] = [];
-  readonly workers: ServiceProcess[] = [];
+  readonly workers: Worker[] = [];
   readonly env: Record<string, string>;
 
   private constructor(
@@ -76,8 +81,17 @@ export class Cluster {
     return api;
   }
 
-  async startWorker(env: Record<string, string> = {}): Promise<ServiceProcess> {
-    const worker = startProcess(`worker-${this.workers.length + 1}`, ENTRY.worker, { ...this.env, ...env });
+  async startWorker(env: Record<string, string> = {}): Promise<Worker> {
+    // Each its own metrics port: they share one host.
+    const port = env.WORKER_METRICS_PORT ?? String(await freePort());
+    const worker = {
+      ...startProcess(`worker-${this.workers.length + 1}`, ENTRY.worker, {
+        ...this.env,
+        ...env,
+        WORKER_METRICS_PORT: port,
+      }),
+      metricsUrl: `http://127.0.0.1:${port}/metrics`,
+    };
     this.workers.push(worker);
     await waitForOutput(worker, 'worker started', 60_000);
     return worker;

@@ -10,7 +10,7 @@ import { Load, samples } from './load.js';
 import { servers } from './servers.js';
 
 /** Messages no producer of ours would send, written with amqplib straight onto the task queue. */
-function poison(): { why: string; id: string; body: Buffer; properties: Options.Publish }[] {
+function poison(): { why: string; reason: string; id: string; body: Buffer; properties: Options.Publish }[] {
   const image = samples()[0]!.bytes;
   const good = (id: string) => ({
     messageId: id,
@@ -22,25 +22,38 @@ function poison(): { why: string; id: string; body: Buffer; properties: Options.
       [TASK_HEADERS.timestampMs]: Date.now(),
     },
   });
-  const cases: [string, (id: string) => Options.Publish, Buffer][] = [
-    ['no headers at all', (id) => ({ ...good(id), headers: {} }), image],
+  // Each with the reason the worker's metrics count it under (visionq_queue_dead_lettered_total).
+  const cases: [string, string, (id: string) => Options.Publish, Buffer][] = [
+    ['no headers at all', 'schema', (id) => ({ ...good(id), headers: {} }), image],
     [
       'an owner that is not a string',
+      'schema',
       (id) => ({ ...good(id), headers: { ...good(id).headers, [TASK_HEADERS.owner]: 42 } }),
       image,
     ],
     [
       'schema version 999',
+      'schema_version',
       (id) => ({ ...good(id), headers: { ...good(id).headers, [TASK_HEADERS.schemaVersion]: 999 } }),
       image,
     ],
-    ['a zero-byte body', good, Buffer.alloc(0)],
-    ['a message id that is not a UUID', () => good('not-a-uuid'), image],
+    ['a zero-byte body', 'empty_body', good, Buffer.alloc(0)],
+    ['a message id that is not a UUID', 'schema', () => good('not-a-uuid'), image],
   ];
-  return cases.map(([why, properties, body]) => {
+  return cases.map(([why, reason, properties, body]) => {
     const id = randomUUID();
-    return { why, id, body, properties: properties(id) };
+    return { why, reason, id, body, properties: properties(id) };
   });
+}
+
+/** One sample of a Prometheus text exposition: the series with exactly these labels. */
+function sample(text: string, name: string, labels: Record<string, string>): number | undefined {
+  const wanted = JSON.stringify(Object.entries(labels).sort());
+  for (const [, metric, body, value] of text.matchAll(/^([\w:]+)(?:\{(.*)\})? (\S+)$/gm)) {
+    const found = [...(body ?? '').matchAll(/(\w+)="((?:[^"\\]|\\.)*)"/g)].map(([, k, v]) => [k, v]);
+    if (metric === name && JSON.stringify(found.sort()) === wanted) return Number(value);
+  }
+  return undefined;
 }
 
 describe.skipIf(servers.skip)('faults: poison messages on the task queue', () => {
@@ -68,6 +81,13 @@ describe.skipIf(servers.skip)('faults: poison messages on the task queue', () =>
 
       const summary = await expectLedgerBalanced(load, cluster);
       console.info('poison:', JSON.stringify(summary));
+      // The worker counts them by reason, and reads the dead-letter queue's depth when scraped.
+      const metrics = await (await fetch(worker.metricsUrl)).text();
+      for (const reason of ['schema', 'schema_version', 'empty_body', 'permanent_error'])
+        expect(sample(metrics, 'visionq_queue_dead_lettered_total', { reason }), reason).toBe(
+          messages.filter((m) => m.reason === reason).length,
+        );
+      expect(sample(metrics, 'visionq_queue_dead_letter_messages', { queue: dlq })).toBe(messages.length);
       const dead = await cluster.broker.drain(dlq);
       // Each one, once, with its properties intact for whoever inspects the dead letters.
       expect(dead.map((m) => m.messageId).sort()).toEqual(messages.map((m) => m.properties.messageId).sort());
