@@ -25,6 +25,8 @@ interface Service {
   read_only?: boolean;
   cap_drop?: string[];
   deploy?: { replicas: number };
+  expose?: string[];
+  ports?: string[];
 }
 const compose = readYaml(COMPOSE)[0] as {
   services: Record<string, Service>;
@@ -101,6 +103,14 @@ describe('deploy/compose.yaml', () => {
     expect(config.AMQP_URL).toMatch(/@rabbitmq:5672$/);
     const known = new Set(Object.keys(config));
     expect(Object.keys(worker!.environment).filter((name) => !known.has(name))).toEqual([]);
+  });
+
+  it('each worker serves /metrics on the port it exposes to the network, never published on the host', () => {
+    const config = loadWorkerConfig(worker!.environment);
+    expect(config).toMatchObject({ WORKER_METRICS_HOST: '0.0.0.0', WORKER_METRICS_PORT: 9464 });
+    expect(worker!.expose).toEqual([String(config.WORKER_METRICS_PORT)]);
+    // Replicas would fight over a host port, and metrics are for the scraper, not the world.
+    expect(worker!.ports).toBeUndefined();
   });
 
   it('stop_grace_period covers SHUTDOWN_TIMEOUT_MS; the Firebase key comes from the git-ignored secrets/', () => {

@@ -45,6 +45,15 @@ describe('deploy/Dockerfile', () => {
     expect(check?.args).toContain('/healthz');
   });
 
+  it('the worker image serves its metrics on all interfaces, at the port it exposes', () => {
+    expect(targetEnv(stages, 'worker')).toMatchObject({
+      WORKER_METRICS_HOST: '0.0.0.0',
+      WORKER_METRICS_PORT: '9464',
+    });
+    const exposed = targetInstructions(stages, 'worker').filter(({ keyword }) => keyword === 'EXPOSE');
+    expect(exposed.map(({ args }) => args)).toEqual(['9464']);
+  });
+
   it('every base image is pinned to a major version and a slim glibc Debian (sharp and onnxruntime need glibc)', () => {
     expect(content).toMatch(/^ARG NODE_IMAGE=node:20-bookworm-slim$/m);
     expect(stages.filter((stage) => !stages.some((other) => other.name === stage.from))).toHaveLength(2);

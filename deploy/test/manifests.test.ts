@@ -111,6 +111,24 @@ describe('deploy/k8s: objects fit together', () => {
     expect(api.ports[0].containerPort).toBe(Number(config.PORT));
   });
 
+  it('each pod is scraped where it serves /metrics: the worker on its metrics port, the API on its own', () => {
+    const worker = loadWorkerConfig({ ...config, ...brokers });
+    expect(worker).toMatchObject({ WORKER_METRICS_HOST: '0.0.0.0' });
+    const ports = container('visionq-worker').ports as { name: string; containerPort: number }[];
+    expect(ports).toEqual([{ name: 'metrics', containerPort: worker.WORKER_METRICS_PORT }]);
+    const scrape = (name: string) => find(objects, 'Deployment', name).spec.template.metadata.annotations;
+    expect(scrape('visionq-worker')).toEqual({
+      'prometheus.io/scrape': 'true',
+      'prometheus.io/port': String(worker.WORKER_METRICS_PORT),
+      'prometheus.io/path': '/metrics',
+    });
+    expect(scrape('visionq-api')).toEqual({
+      'prometheus.io/scrape': 'true',
+      'prometheus.io/port': config.PORT,
+      'prometheus.io/path': '/metrics',
+    });
+  });
+
   it('every selector (Deployment, PodDisruptionBudget) matches its pods, and every Deployment has one PDB', () => {
     for (const deployment of deployments) {
       const labels = deployment.spec.template.metadata.labels;
