@@ -20,8 +20,13 @@ export interface TaskProcessorOptions {
   prefetch: number;
   /** Most images classified in one inference call. */
   maxBatch: number;
-  /** Longest an image waits for batch-mates, in milliseconds. */
+  /** Longest an image waits for batch-mates while the classifier has a free slot, in milliseconds. */
   maxDelayMs: number;
+  /**
+   * Batches handed to the classifier at once: one in inference while the next is decoded. Images that arrive
+   * while all are busy form the next batch. Default 2.
+   */
+  maxConcurrentBatches?: number;
   /** How store writes are retried during an outage before the task goes back to the queue. */
   retry?: Partial<RetryPolicy>;
   /** On `stop()`, how long tasks may keep retrying store writes before going back to the queue. Default 10 s. */
@@ -57,6 +62,7 @@ export function createTaskProcessor(options: TaskProcessorOptions): TaskProcesso
   const batcher = new Batcher<Uint8Array, Classification>({
     maxSize: options.maxBatch,
     maxDelayMs: options.maxDelayMs,
+    maxConcurrent: options.maxConcurrentBatches ?? 2,
     run: async (images) => {
       const started = performance.now();
       const results = await classifier.classify(images);
