@@ -36,7 +36,7 @@ const EnvSchema = z.object({
   MAX_PIXELS: int(1).default(40_000_000),
   WORKER_PREFETCH: int(1).default(16),
   WORKER_MAX_BATCH: int(1).default(8),
-  WORKER_MAX_DELAY_MS: int(0).default(5),
+  WORKER_MAX_DELAY_MS: int(0).default(0),
   INFERENCE_WORKERS: int(1).default(1),
   INFERENCE_THREADS: int(0).default(0),
   RATE_LIMIT_PER_MIN: int(0).default(120),
