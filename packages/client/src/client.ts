@@ -1,5 +1,5 @@
 import { errorFromFailedTask } from './errors.js';
-import { imageForm } from './image.js';
+import { imageBody } from './image.js';
 import { taskState } from './bodies.js';
 import { MAX_WAIT_SECONDS, resolveOptions, seconds, type VisionqClientOptions } from './options.js';
 import { abortable } from './timing.js';
@@ -45,11 +45,15 @@ export function createVisionqClient(options: VisionqClientOptions): VisionqClien
 
   const client: VisionqClient = {
     async submit(image, { idempotencyKey, wait, signal } = {}) {
+      const upload = await imageBody(image);
       const { status, body } = await send(settings, {
         method: 'POST',
         path: `predict${waitQuery(wait)}`,
-        body: imageForm(image),
-        headers: idempotencyKey === undefined ? {} : { 'Idempotency-Key': idempotencyKey },
+        body: upload.body,
+        headers: {
+          'Content-Type': upload.contentType,
+          ...(idempotencyKey === undefined ? {} : { 'Idempotency-Key': idempotencyKey }),
+        },
         idempotent: idempotencyKey !== undefined,
         ...(signal ? { signal } : {}),
       });

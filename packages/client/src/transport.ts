@@ -23,7 +23,7 @@ export interface Call {
   /** Relative to the base URL, without a leading slash (so that a base path such as `/visionq/` is kept). */
   path: string;
   headers?: Record<string, string>;
-  body?: FormData;
+  body?: Uint8Array;
   /** Safe to send twice: a GET, or a POST with an Idempotency-Key. Only these are retried after network errors. */
   idempotent: boolean;
   signal?: AbortSignal;
