@@ -1,29 +1,47 @@
-import { readdirSync } from 'node:fs';
-import { stat } from 'node:fs/promises';
+import { pbkdf2 } from 'node:crypto';
+import { readdirSync, readFileSync } from 'node:fs';
 import { setPriority } from 'node:os';
+import { promisify } from 'node:util';
 
-function threadIds(): Set<number> {
+const derive = promisify(pbkdf2);
+
+/** CPU clock ticks each thread of this process has used, by thread id. Empty where there is no /proc. */
+function threadTicks(): Map<number, number> {
+  const ticks = new Map<number, number>();
+  let ids: string[];
   try {
-    return new Set(readdirSync('/proc/self/task').map(Number));
+    ids = readdirSync('/proc/self/task');
   } catch {
-    return new Set();
+    return ticks;
   }
+  for (const id of ids) {
+    try {
+      const stat = readFileSync(`/proc/self/task/${id}/stat`, 'utf8');
+      const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+      ticks.set(Number(id), Number(fields[11]) + Number(fields[12]));
+    } catch {
+      // The thread ended meanwhile.
+    }
+  }
+  return ticks;
 }
 
 /**
  * Lowers the scheduling priority of libuv's threadpool, where sharp decodes images, so that under full load the
- * thread serving HTTP (and talking to RabbitMQ and Redis) is scheduled before decoding. libuv starts all pool
- * threads at its first job; this starts them and renices exactly the threads that appeared. Call it once, first
- * thing at start-up, before anything else uses the pool. Linux only (elsewhere it does nothing). Resolves with
- * the number of threads it reniced.
+ * thread serving HTTP (and talking to RabbitMQ and Redis) is scheduled before decoding. libvips' own worker
+ * threads are started later by pool threads and inherit their priority. The pool threads have no name, and they
+ * may already exist (loading ES modules uses the pool), so they are found by giving the pool a burst of hashing
+ * (about 0.3 s of CPU) and renicing the threads that did it. Call it once at start-up, before the first image is
+ * decoded. Linux only (elsewhere it does nothing). Resolves with the number of threads it reniced.
  */
 export async function lowerThreadPoolPriority(niceness = 10): Promise<number> {
-  const before = threadIds();
+  const before = threadTicks();
   if (before.size === 0) return 0;
-  await stat('/');
+  // Many more jobs than pool threads (4 by default), each long enough to show in the thread's clock ticks.
+  await Promise.all(Array.from({ length: 32 }, (_, i) => derive(`probe-${i}`, 'salt', 20_000, 32, 'sha256')));
   let changed = 0;
-  for (const id of threadIds()) {
-    if (before.has(id)) continue;
+  for (const [id, ticks] of threadTicks()) {
+    if (id === process.pid || ticks - (before.get(id) ?? 0) < 1) continue;
     try {
       setPriority(id, niceness);
       changed += 1;
