@@ -47,12 +47,14 @@ export function createApp(deps: ApiDeps): Express {
   });
 
   app.use(opsRoutes(deps));
-  if (deps.settings.tryPage) app.use(tryPageRoutes(deps));
   const authenticated = requireUser(deps.verifier, deps.metrics);
   app.use('/predict', authenticated);
   app.use('/result', authenticated);
   app.use(predictRoute(deps));
   app.use(resultRoute(deps));
+  // Last: its static files cost a file-system call on libuv's pool, where image decoding queues; API requests
+  // must never wait behind that.
+  if (deps.settings.tryPage) app.use(tryPageRoutes(deps));
   app.use(() => {
     throw new NotFoundError('no such route');
   });

@@ -70,7 +70,8 @@ export async function createInfrastructure(config: Config, logger: Logger): Prom
       });
   const queue = config.AMQP_URL
     ? await createAmqpTaskQueue({ url: config.AMQP_URL, queue: config.AMQP_QUEUE, logger })
-    : new InMemoryTaskQueue({ queue: config.AMQP_QUEUE });
+    : // The API never touches an upload once it is queued, so the queue keeps the upload's own buffer.
+      new InMemoryTaskQueue({ queue: config.AMQP_QUEUE, copyImages: false });
   return {
     queue,
     store,

@@ -1,4 +1,4 @@
-import { describe, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import {
   FakeClassifier,
   InMemoryBroker,
@@ -10,6 +10,8 @@ import {
 import {
   ONE_PIXEL_PNG,
   classifierContract,
+  gate,
+  taskMessage,
   resultStoreContract,
   taskQueueContract,
   tokenVerifierContract,
@@ -34,6 +36,38 @@ describe('InMemoryTaskQueue', () => {
         await Promise.all(clients.map((client) => client.close()));
       },
     };
+  });
+});
+
+describe('InMemoryTaskQueue images', () => {
+  const deliver = async (copyImages: boolean | undefined, image: Uint8Array) => {
+    const queue = new InMemoryTaskQueue(copyImages === undefined ? {} : { copyImages });
+    const delivered = gate();
+    let got: Uint8Array | undefined;
+    await queue.publish({ message: taskMessage(), image });
+    image[0] = 0; // the publisher reuses its buffer
+    await queue.consume(
+      async (task) => {
+        got = task.image;
+        delivered.open();
+      },
+      { prefetch: 1 },
+    );
+    await delivered.promise;
+    await queue.close();
+    return got;
+  };
+
+  it('delivers a copy by default, so a publisher may reuse its buffer', async () => {
+    const image = Uint8Array.from(ONE_PIXEL_PNG);
+    const got = await deliver(undefined, image);
+    expect(got).not.toBe(image);
+    expect(got).toEqual(Uint8Array.from(ONE_PIXEL_PNG));
+  });
+
+  it('with copyImages: false, delivers the publisher’s own buffer', async () => {
+    const image = Uint8Array.from(ONE_PIXEL_PNG);
+    expect(await deliver(false, image)).toBe(image);
   });
 });
 

@@ -73,6 +73,12 @@ export interface InMemoryTaskQueueOptions {
   queue?: string;
   /** Redeliveries allowed after the first delivery before a message is dead-lettered. Default 5. */
   deliveryLimit?: number;
+  /**
+   * Keep a copy of each published image (default), so that the publisher may reuse its buffer once `publish`
+   * resolved, as with a real broker. `false` keeps the publisher's buffer itself: for a publisher that never
+   * touches an image again (the API), it saves a copy and its garbage collection per upload.
+   */
+  copyImages?: boolean;
 }
 
 /** `TaskQueue` in process memory: for tests and the embedded all-in-one mode. Nothing survives a restart. */
@@ -80,6 +86,7 @@ export class InMemoryTaskQueue implements TaskQueue {
   readonly broker: InMemoryBroker;
   readonly queue: string;
   readonly deliveryLimit: number;
+  readonly #copyImages: boolean;
   #closed = false;
   readonly #consumers = new Set<ConsumerState>();
 
@@ -87,6 +94,7 @@ export class InMemoryTaskQueue implements TaskQueue {
     this.broker = options.broker ?? new InMemoryBroker();
     this.queue = options.queue ?? 'visionq.tasks';
     this.deliveryLimit = options.deliveryLimit ?? DEFAULT_DELIVERY_LIMIT;
+    this.#copyImages = options.copyImages ?? true;
     this.broker.state(this.queue, this.deliveryLimit);
   }
 
@@ -95,8 +103,8 @@ export class InMemoryTaskQueue implements TaskQueue {
     const parsed = TaskMessageSchema.safeParse(task.message);
     if (!parsed.success) throw new InvalidMessageError(`invalid task message: ${parsed.error.message}`);
     if (task.image.byteLength === 0) throw new InvalidMessageError('the image is empty');
-    // Copy: the caller may reuse its buffer once publish resolved, as with a real broker.
-    this.broker.state(this.queue).ready.push({ message: parsed.data, image: task.image.slice(), returns: 0 });
+    const image = this.#copyImages ? task.image.slice() : task.image;
+    this.broker.state(this.queue).ready.push({ message: parsed.data, image, returns: 0 });
     pump(this.broker.state(this.queue));
   }
 
