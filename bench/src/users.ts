@@ -1,5 +1,6 @@
 import { createEmulatorIdToken } from '@visionq/auth-firebase';
 import { createVisionqClient } from '@visionq/client';
+import { createLeanFetch } from './lean-fetch.js';
 import { percentile } from './stats.js';
 
 export interface DriveOptions {
@@ -9,6 +10,8 @@ export interface DriveOptions {
   seconds: number;
   warmupSeconds: number;
   images: Buffer[];
+  /** The users' HTTP stack: `node:http` under the client (default, cheap) or Node's own `fetch`. */
+  transport?: 'node-http' | 'fetch';
 }
 
 export interface DriveResult {
@@ -30,7 +33,13 @@ export interface DriveResult {
  */
 export async function drive(options: DriveOptions): Promise<DriveResult> {
   const token = createEmulatorIdToken({ uid: `bench-${process.pid}`, projectId: 'demo-visionq' });
-  const client = createVisionqClient({ baseUrl: options.url, token: () => token, maxRetries: 0 });
+  const lean = options.transport === 'fetch' ? undefined : createLeanFetch();
+  const client = createVisionqClient({
+    baseUrl: options.url,
+    token: () => token,
+    maxRetries: 0,
+    ...(lean ? { fetch: lean.fetch } : {}),
+  });
   const begin = performance.now() + options.warmupSeconds * 1000;
   const end = begin + options.seconds * 1000;
   const latencies: number[] = [];
@@ -58,7 +67,7 @@ export async function drive(options: DriveOptions): Promise<DriveResult> {
       }
     }
   };
-  await Promise.all(Array.from({ length: options.users }, user));
+  await Promise.all(Array.from({ length: options.users }, user)).finally(() => lean?.close());
   return {
     imagesPerSecond: completed / options.seconds,
     completed,
