@@ -16,7 +16,7 @@ run(async () => {
   const config = loadConfig();
   const logger = createLogger(config.LOG_LEVEL).child({ app: 'all-in-one' });
   const metrics = createMetrics();
-  const infrastructure = await createInfrastructure(config, logger);
+  const infrastructure = await createInfrastructure(config, logger, metrics);
   const classifier = await createOnnxClassifier({
     modelPath: config.MODEL_PATH,
     workers: config.INFERENCE_WORKERS,
@@ -31,6 +31,8 @@ run(async () => {
     prefetch: config.WORKER_PREFETCH,
     maxBatch: config.WORKER_MAX_BATCH,
     maxDelayMs: config.WORKER_MAX_DELAY_MS,
+    // One batch in inference per worker thread, and one more being decoded.
+    maxConcurrentBatches: config.INFERENCE_WORKERS + 1,
     events: observeProcessor(logger, metrics),
   });
   await processor.start();

@@ -9,6 +9,7 @@ run(async () => {
   const config = loadConfig();
   requireBrokers(config);
   const logger = createLogger(config.LOG_LEVEL).child({ app: 'api' });
-  const infrastructure = await createInfrastructure(config, logger);
-  await startApi({ config, logger, metrics: createMetrics(), infrastructure });
+  const metrics = createMetrics();
+  const infrastructure = await createInfrastructure(config, logger, metrics);
+  await startApi({ config, logger, metrics, infrastructure });
 });

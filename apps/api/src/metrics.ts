@@ -46,6 +46,12 @@ export function createMetrics() {
     labelNames: ['code'],
     registers: [registry],
   });
+  const deadLettered = new Counter({
+    name: 'visionq_queue_dead_lettered_total',
+    help: 'Deliveries this consumer dead-lettered, by reason (poison messages, permanent handler errors)',
+    labelNames: ['reason'],
+    registers: [registry],
+  });
   return {
     registry,
     httpDuration,
@@ -55,6 +61,7 @@ export function createMetrics() {
     publishDuration,
     batchSize,
     taskErrors,
+    deadLettered,
   };
 }
 

@@ -15,6 +15,7 @@ import { createAmqpTaskQueue } from '@visionq/queue-amqp';
 import { createRedisClient, createRedisResultStore } from '@visionq/result-store-redis';
 import type { Logger } from 'pino';
 import type { Config } from './config.js';
+import type { Metrics } from './metrics.js';
 
 /** The token verifier the configuration asks for. */
 export function createVerifier(config: Config, logger: Logger): TokenVerifier {
@@ -52,7 +53,11 @@ export interface Infrastructure {
 }
 
 /** RabbitMQ and Redis where configured, in-memory queue and store where not (all-in-one mode only). */
-export async function createInfrastructure(config: Config, logger: Logger): Promise<Infrastructure> {
+export async function createInfrastructure(
+  config: Config,
+  logger: Logger,
+  metrics: Metrics,
+): Promise<Infrastructure> {
   const redis = config.REDIS_URL ? createRedisClient(config.REDIS_URL) : undefined;
   redis?.on('error', (error: Error) =>
     logger.warn({ err: { message: error.message } }, 'redis connection error'),
@@ -69,7 +74,13 @@ export async function createInfrastructure(config: Config, logger: Logger): Prom
         pendingTtlMs: config.PENDING_TTL * 1000,
       });
   const queue = config.AMQP_URL
-    ? await createAmqpTaskQueue({ url: config.AMQP_URL, queue: config.AMQP_QUEUE, logger })
+    ? await createAmqpTaskQueue({
+        url: config.AMQP_URL,
+        queue: config.AMQP_QUEUE,
+        logger,
+        // Only an all-in-one process consumes, so only it can dead-letter anything.
+        events: { deadLettered: ({ reason }) => metrics.deadLettered.inc({ reason }) },
+      })
     : // The API never touches an upload once it is queued, so the queue keeps the upload's own buffer.
       new InMemoryTaskQueue({ queue: config.AMQP_QUEUE, copyImages: false });
   return {
