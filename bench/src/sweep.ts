@@ -20,7 +20,7 @@ export const GRID: Record<string, Record<string, string>> = {
   'batch 8 (default)': {},
   'batch 16': { WORKER_MAX_BATCH: '16', WORKER_PREFETCH: '32' },
   'batch 32': { WORKER_MAX_BATCH: '32', WORKER_PREFETCH: '64' },
-  'delay 0': { WORKER_MAX_DELAY_MS: '0' },
+  'delay 5': { WORKER_MAX_DELAY_MS: '5' },
   'delay 20': { WORKER_MAX_DELAY_MS: '20' },
   'prefetch 8 (= batch)': { WORKER_PREFETCH: '8' },
   'prefetch 32': { WORKER_PREFETCH: '32' },
@@ -28,6 +28,7 @@ export const GRID: Record<string, Record<string, string>> = {
   '2 inference workers × 1 thread': { INFERENCE_WORKERS: '2', INFERENCE_THREADS: '1' },
   'libuv pool 2 (sharp decodes)': { UV_THREADPOOL_SIZE: '2' },
   'libuv pool 8 (sharp decodes)': { UV_THREADPOOL_SIZE: '8' },
+  'sharp concurrency 2 (libvips threads per decode)': { SHARP_CONCURRENCY: '2' },
 };
 
 /**

@@ -39,6 +39,8 @@ const EnvSchema = z.object({
   WORKER_MAX_DELAY_MS: int(0).default(0),
   INFERENCE_WORKERS: int(1).default(1),
   INFERENCE_THREADS: int(0).default(0),
+  // libvips threads per image decode; 0 keeps sharp's default (1 on glibc, where more fragments memory).
+  SHARP_CONCURRENCY: int(0).default(0),
   RATE_LIMIT_PER_MIN: int(0).default(120),
   TRY_PAGE: bool.default(true),
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),

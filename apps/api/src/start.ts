@@ -21,7 +21,10 @@ export interface StartApiOptions {
 export async function startApi(options: StartApiOptions): Promise<Server> {
   const { config, logger, metrics, infrastructure } = options;
   assertSafeAuth(config);
-  configureSharp({ cache: false });
+  configureSharp({
+    cache: false,
+    ...(config.SHARP_CONCURRENCY > 0 ? { concurrency: config.SHARP_CONCURRENCY } : {}),
+  });
   const verifier = createVerifier(config, logger);
   const app = createApp({
     verifier,

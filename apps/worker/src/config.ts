@@ -26,6 +26,8 @@ const EnvSchema = z.object({
   WORKER_MAX_DELAY_MS: int(0).default(0),
   INFERENCE_WORKERS: int(1).default(1),
   INFERENCE_THREADS: int(0).default(0),
+  // libvips threads per image decode; 0 keeps sharp's default (1 on glibc, where more fragments memory).
+  SHARP_CONCURRENCY: int(0).default(0),
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
   SHUTDOWN_TIMEOUT_MS: int(0).default(15_000),
   // 9464, the port OpenTelemetry's Prometheus exporters default to; 0 turns the metrics server off.

@@ -18,7 +18,10 @@ export interface RunningWorker {
 
 /** Wires the worker from its configuration and starts consuming. Whatever it opened is closed if it fails. */
 export async function startWorker(config: WorkerConfig, logger: Logger): Promise<RunningWorker> {
-  configureSharp({ cache: false });
+  configureSharp({
+    cache: false,
+    ...(config.SHARP_CONCURRENCY > 0 ? { concurrency: config.SHARP_CONCURRENCY } : {}),
+  });
   const metrics = createWorkerMetrics({
     onCollectError: (error) =>
       logger.debug(
