@@ -1,4 +1,5 @@
 import { execFile } from 'node:child_process';
+import { Agent, request } from 'node:http';
 import { readFileSync } from 'node:fs';
 import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -55,18 +56,31 @@ describe('all-in-one under full inference load', () => {
     const headers = { Authorization: `Bearer ${tokenFor('load')}`, 'Content-Type': 'image/jpeg' };
     let loading = true;
     let classified = 0;
+    // node:http rather than fetch: Node 20's fetch spends ~5 ms of CPU per photo sent, on the cores the service
+    // needs (docs/benchmarks.md).
+    const agent = new Agent({ keepAlive: true });
+    const upload = () =>
+      new Promise<number>((resolve, reject) => {
+        const req = request(
+          `${url}/predict?wait=30`,
+          { method: 'POST', agent, headers: { ...headers, 'Content-Length': PHONE_PHOTO.length } },
+          (res) => {
+            res.resume();
+            res.on('end', () => resolve(res.statusCode ?? 0));
+          },
+        );
+        req.on('error', reject);
+        req.end(PHONE_PHOTO);
+      });
     const user = async () => {
-      while (loading) {
-        const res = await fetch(`${url}/predict?wait=30`, { method: 'POST', headers, body: PHONE_PHOTO });
-        if (res.status === 200) classified += 1;
-        await res.arrayBuffer();
-      }
+      while (loading) if ((await upload()) === 200) classified += 1;
     };
     const users = Array.from({ length: 16 }, user);
     await new Promise((resolve) => setTimeout(resolve, 1_000));
     const latencies = await probeHealthz(url, 5);
     loading = false;
     await Promise.all(users);
+    agent.destroy();
     const p99 = percentile(latencies, 99);
     // The service's own event-loop delay (prom-client samples it every 10 ms, so 10 ms is "no delay").
     const metrics = await (await fetch(`${url}/metrics`)).text();
