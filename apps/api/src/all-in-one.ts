@@ -3,10 +3,10 @@
 import { lowerThreadPoolPriority } from '@visionq/image-preprocess';
 import { createOnnxClassifier } from '@visionq/onnx-classifier';
 import { createTaskProcessor } from '@visionq/task-processor';
+import { createTaskProcessorMetrics, observeTaskProcessor } from '@visionq/task-processor/metrics';
 import { loadConfig } from './config.js';
 import { createLogger } from './logger.js';
 import { createMetrics } from './metrics.js';
-import { observeProcessor } from './observe.js';
 import { run, startApi } from './start.js';
 import { createInfrastructure } from './wiring.js';
 
@@ -16,7 +16,10 @@ run(async () => {
   const config = loadConfig();
   const logger = createLogger(config.LOG_LEVEL).child({ app: 'all-in-one' });
   const metrics = createMetrics();
-  const infrastructure = await createInfrastructure(config, logger, metrics);
+  const processorMetrics = createTaskProcessorMetrics(metrics.registry);
+  const infrastructure = await createInfrastructure(config, logger, {
+    deadLettered: ({ reason }) => processorMetrics.deadLettered.inc({ reason }),
+  });
   const classifier = await createOnnxClassifier({
     modelPath: config.MODEL_PATH,
     workers: config.INFERENCE_WORKERS,
@@ -33,7 +36,7 @@ run(async () => {
     maxDelayMs: config.WORKER_MAX_DELAY_MS,
     // One batch in inference per worker thread, and one more being decoded.
     maxConcurrentBatches: config.INFERENCE_WORKERS + 1,
-    events: observeProcessor(logger, metrics),
+    events: observeTaskProcessor(logger, processorMetrics),
   });
   await processor.start();
   logger.info(

@@ -9,7 +9,6 @@ run(async () => {
   const config = loadConfig();
   requireBrokers(config);
   const logger = createLogger(config.LOG_LEVEL).child({ app: 'api' });
-  const metrics = createMetrics();
-  const infrastructure = await createInfrastructure(config, logger, metrics);
-  await startApi({ config, logger, metrics, infrastructure });
+  const infrastructure = await createInfrastructure(config, logger);
+  await startApi({ config, logger, metrics: createMetrics(), infrastructure });
 });

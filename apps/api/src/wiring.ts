@@ -11,11 +11,10 @@ import {
   createLocalTokenVerifier,
   createEmulatorIdToken,
 } from '@visionq/auth-firebase';
-import { createAmqpTaskQueue } from '@visionq/queue-amqp';
+import { createAmqpTaskQueue, type AmqpTaskQueueEvents } from '@visionq/queue-amqp';
 import { createRedisClient, createRedisResultStore } from '@visionq/result-store-redis';
 import type { Logger } from 'pino';
 import type { Config } from './config.js';
-import type { Metrics } from './metrics.js';
 
 /** The token verifier the configuration asks for. */
 export function createVerifier(config: Config, logger: Logger): TokenVerifier {
@@ -56,7 +55,8 @@ export interface Infrastructure {
 export async function createInfrastructure(
   config: Config,
   logger: Logger,
-  metrics: Metrics,
+  /** What the queue's consumer reports (an all-in-one process consumes; an API alone does not). */
+  queueEvents: AmqpTaskQueueEvents = {},
 ): Promise<Infrastructure> {
   const redis = config.REDIS_URL ? createRedisClient(config.REDIS_URL) : undefined;
   redis?.on('error', (error: Error) =>
@@ -78,8 +78,7 @@ export async function createInfrastructure(
         url: config.AMQP_URL,
         queue: config.AMQP_QUEUE,
         logger,
-        // Only an all-in-one process consumes, so only it can dead-letter anything.
-        events: { deadLettered: ({ reason }) => metrics.deadLettered.inc({ reason }) },
+        events: queueEvents,
       })
     : // The API never touches an upload once it is queued, so the queue keeps the upload's own buffer.
       new InMemoryTaskQueue({ queue: config.AMQP_QUEUE, copyImages: false });

@@ -3,11 +3,11 @@ import { createOnnxClassifier } from '@visionq/onnx-classifier';
 import { createAmqpTaskQueue } from '@visionq/queue-amqp';
 import { createRedisClient, createRedisResultStore } from '@visionq/result-store-redis';
 import { createTaskProcessor } from '@visionq/task-processor';
+import { observeTaskProcessor } from '@visionq/task-processor/metrics';
 import type { Logger } from 'pino';
 import type { WorkerConfig } from './config.js';
 import { createWorkerMetrics } from './metrics.js';
 import { serveMetrics, type MetricsServer } from './metrics-server.js';
-import { observeProcessor } from './observe.js';
 
 export interface RunningWorker {
   /** Where Prometheus scrapes this worker; `undefined` when `WORKER_METRICS_PORT` is 0. */
@@ -75,7 +75,7 @@ export async function startWorker(config: WorkerConfig, logger: Logger): Promise
       // One batch in inference per worker thread, and one more being decoded.
       maxConcurrentBatches: config.INFERENCE_WORKERS + 1,
       stopGraceMs: config.SHUTDOWN_TIMEOUT_MS,
-      events: observeProcessor(logger, metrics),
+      events: observeTaskProcessor(logger, metrics.processor),
     });
     await processor.start();
     logger.info(

@@ -1,0 +1,99 @@
+import { toVisionqError } from '@visionq/core';
+import { Counter, Histogram, type Registry } from 'prom-client';
+import type { TaskProcessorEvents } from '../processor.js';
+
+/** Why a queue adapter dead-lettered a delivery itself (as `@visionq/queue-amqp` reports it). */
+export const DEAD_LETTER_REASONS = ['schema_version', 'schema', 'empty_body', 'permanent_error'] as const;
+
+/**
+ * The worker loop's Prometheus metrics, on the caller's registry: the same names wherever a processor runs (a
+ * worker process, the all-in-one), so one dashboard covers both.
+ */
+export function createTaskProcessorMetrics(registry: Registry) {
+  const registers = [registry];
+  const metrics = {
+    tasksEnded: new Counter({
+      name: 'visionq_tasks_ended_total',
+      help: 'Tasks ended by this process, by status (succeeded, failed)',
+      labelNames: ['status'],
+      registers,
+    }),
+    taskDuration: new Histogram({
+      name: 'visionq_task_duration_seconds',
+      help: 'From delivery to the stored result, by status (decoding, waiting for a batch and inference included)',
+      labelNames: ['status'],
+      buckets: [0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30],
+      registers,
+    }),
+    batchSize: new Histogram({
+      name: 'visionq_inference_batch_size',
+      help: 'Images per inference batch',
+      buckets: [1, 2, 4, 8, 16, 32, 64],
+      registers,
+    }),
+    batchDuration: new Histogram({
+      name: 'visionq_inference_batch_duration_seconds',
+      help: 'Time to classify one batch',
+      buckets: [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5],
+      registers,
+    }),
+    taskErrors: new Counter({
+      name: 'visionq_task_errors_total',
+      help: 'Deliveries handed back to the queue (retried or dead-lettered), by error code',
+      labelNames: ['code'],
+      registers,
+    }),
+    deadLettered: new Counter({
+      name: 'visionq_queue_dead_lettered_total',
+      help: 'Deliveries this consumer dead-lettered, by reason (poison messages, permanent handler errors)',
+      labelNames: ['reason'],
+      registers,
+    }),
+  };
+  // Every reason and status from the start, so that a rate() sees the first one and a dashboard shows zeros.
+  for (const reason of DEAD_LETTER_REASONS) metrics.deadLettered.inc({ reason }, 0);
+  for (const status of ['succeeded', 'failed']) metrics.tasksEnded.inc({ status }, 0);
+  return metrics;
+}
+
+export type TaskProcessorMetrics = ReturnType<typeof createTaskProcessorMetrics>;
+
+/** Where the observer writes: pino fits as it is. */
+export interface TaskProcessorLogger {
+  info(fields: object, message: string): void;
+  warn(fields: object, message: string): void;
+}
+
+/** Logs and counts what the worker loop does: one line per ended task, with its task_id; never image bytes. */
+export function observeTaskProcessor(
+  logger: TaskProcessorLogger,
+  metrics: TaskProcessorMetrics,
+): TaskProcessorEvents {
+  return {
+    taskEnded(record, { durationMs, deliveryCount }) {
+      metrics.tasksEnded.inc({ status: record.status });
+      metrics.taskDuration.observe({ status: record.status }, durationMs / 1000);
+      logger.info(
+        {
+          task_id: record.task_id,
+          status: record.status,
+          duration_ms: Math.round(durationMs),
+          delivery: deliveryCount,
+        },
+        'task ended',
+      );
+    },
+    batchClassified(size, durationMs) {
+      metrics.batchSize.observe(size);
+      metrics.batchDuration.observe(durationMs / 1000);
+    },
+    taskError(taskId, error) {
+      const typed = toVisionqError(error);
+      metrics.taskErrors.inc({ code: typed.code });
+      logger.warn(
+        { task_id: taskId, code: typed.code, transient: typed.transient },
+        'task handed back to the queue',
+      );
+    },
+  };
+}
