@@ -15,14 +15,19 @@ const PHONE_PHOTO = readFileSync(repoPath('models/traffic-signs/samples/phone/st
  */
 async function probeHealthz(url: string, seconds: number): Promise<number[]> {
   const script = `
-    const latencies = [];
-    const until = Date.now() + ${seconds * 1000};
-    while (Date.now() < until) {
+    const probe = async () => {
       const started = performance.now();
       const res = await fetch(process.argv[1] + '/healthz');
       await res.arrayBuffer();
       if (res.status !== 200) throw new Error('healthz answered ' + res.status);
-      latencies.push(performance.now() - started);
+      return performance.now() - started;
+    };
+    // A probe process lives long: its first requests (connecting, loading fetch, compiling) are not the service's.
+    for (let i = 0; i < 20; i += 1) await probe();
+    const latencies = [];
+    const until = Date.now() + ${seconds * 1000};
+    while (Date.now() < until) {
+      latencies.push(await probe());
       await new Promise((resolve) => setTimeout(resolve, 10));
     }
     console.log(JSON.stringify(latencies));`;
@@ -86,7 +91,15 @@ describe('all-in-one under full inference load', () => {
     const metrics = await (await fetch(`${url}/metrics`)).text();
     const loopP99 = Number(/^nodejs_eventloop_lag_p99_seconds (\S+)$/m.exec(metrics)?.[1]) * 1000 - 10;
     console.info(
-      `healthz under load: ${latencies.length} probes, p50 ${percentile(latencies, 50).toFixed(1)} ms, p99 ${p99.toFixed(1)} ms (from a probe process; all on the same 2 cores); service event-loop delay p99 ${loopP99.toFixed(1)} ms; ${classified} photos classified meanwhile`,
+      `healthz under load: ${latencies.length} probes, p50 ${percentile(latencies, 50).toFixed(1)} ms, p99 ${p99.toFixed(1)} ms, slowest ${[
+        ...latencies,
+      ]
+        .sort((a, b) => b - a)
+        .slice(0, 4)
+        .map((ms) => ms.toFixed(1))
+        .join(
+          ' / ',
+        )} ms (from a probe process; all on the same 2 cores); service event-loop delay p99 ${loopP99.toFixed(1)} ms; ${classified} photos classified meanwhile`,
     );
     expect(classified).toBeGreaterThan(10);
     // A batch run on the event loop stalls it for 100+ ms (measured: 160 ms at batch 16); off it, the loop only
