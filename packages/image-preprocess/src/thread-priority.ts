@@ -31,17 +31,18 @@ function threadTicks(): Map<number, number> {
  * thread serving HTTP (and talking to RabbitMQ and Redis) is scheduled before decoding. libvips' own worker
  * threads are started later by pool threads and inherit their priority. The pool threads have no name, and they
  * may already exist (loading ES modules uses the pool), so they are found by giving the pool a burst of hashing
- * (about 0.3 s of CPU) and renicing the threads that did it. Call it once at start-up, before the first image is
+ * (about 0.5 s of CPU) and renicing the threads that did it. Call it once at start-up, before the first image is
  * decoded. Linux only (elsewhere it does nothing). Resolves with the number of threads it reniced.
  */
 export async function lowerThreadPoolPriority(niceness = 10): Promise<number> {
   const before = threadTicks();
   if (before.size === 0) return 0;
-  // Many more jobs than pool threads (4 by default), each long enough to show in the thread's clock ticks.
-  await Promise.all(Array.from({ length: 32 }, (_, i) => derive(`probe-${i}`, 'salt', 20_000, 32, 'sha256')));
+  // Many more jobs than pool threads (4 by default), so that each pool thread works for several clock ticks
+  // (10 ms each) and a thread that only happened to run a little meanwhile (V8's helpers) does not qualify.
+  await Promise.all(Array.from({ length: 64 }, (_, i) => derive(`probe-${i}`, 'salt', 20_000, 32, 'sha256')));
   let changed = 0;
   for (const [id, ticks] of threadTicks()) {
-    if (id === process.pid || ticks - (before.get(id) ?? 0) < 1) continue;
+    if (id === process.pid || ticks - (before.get(id) ?? 0) < 2) continue;
     try {
       setPriority(id, niceness);
       changed += 1;
