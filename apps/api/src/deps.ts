@@ -1,5 +1,5 @@
 import type { Logger } from 'pino';
-import type { ImageType, ResultStore, TaskQueue, TokenVerifier } from '@visionq/core';
+import type { BufferPool, ImageType, ResultStore, TaskQueue, TokenVerifier } from '@visionq/core';
 import type { UploadLimiter } from './http/rate-limit.js';
 import type { Metrics } from './metrics.js';
 
@@ -17,6 +17,8 @@ export interface ApiDeps {
   /** Header-only sniffing: type by magic bytes, dimensions, pixel limit. Throws typed errors. */
   inspectImage: (bytes: Uint8Array) => Promise<ImageInfo>;
   limitUploads: UploadLimiter;
+  /** Where uploads are read into; the queue retains what it keeps (wiring.ts). */
+  uploads: BufferPool;
   logger: Logger;
   metrics: Metrics;
   settings: {

@@ -31,6 +31,7 @@ export async function startApi(options: StartApiOptions): Promise<Server> {
     queue: infrastructure.queue,
     store: infrastructure.store,
     inspectImage: (bytes) => inspect(bytes, { maxPixels: config.MAX_PIXELS }),
+    uploads: infrastructure.uploads,
     limitUploads: createUploadLimiter({
       perMinute: config.RATE_LIMIT_PER_MIN,
       redis: infrastructure.redis && { client: infrastructure.redis, keyPrefix: config.REDIS_PREFIX },

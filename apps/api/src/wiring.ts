@@ -1,4 +1,5 @@
 import {
+  BufferPool,
   InMemoryResultStore,
   InMemoryTaskQueue,
   type ResultStore,
@@ -43,8 +44,13 @@ export function localTokenFactory(config: Config): (() => string) | undefined {
   return () => createEmulatorIdToken({ uid: 'try-it', projectId: config.FIREBASE_PROJECT_ID });
 }
 
+/** Free upload buffers kept for reuse: a dozen phone photos; in-flight ones are not counted (docs/decisions.md). */
+const UPLOAD_POOL_FREE_BYTES = 64 * 1024 * 1024;
+
 export interface Infrastructure {
   queue: TaskQueue;
+  /** Uploads are read into these buffers, and reused once queued (or, in memory, once their task ended). */
+  uploads: BufferPool;
   store: ResultStore;
   /** The shared Redis client, when there is Redis (the rate limiter uses it too). */
   redis?: ReturnType<typeof createRedisClient>;
@@ -73,6 +79,7 @@ export async function createInfrastructure(
         resultTtlMs: config.RESULT_TTL * 1000,
         pendingTtlMs: config.PENDING_TTL * 1000,
       });
+  const uploads = new BufferPool({ maxFreeBytes: UPLOAD_POOL_FREE_BYTES });
   const queue = config.AMQP_URL
     ? await createAmqpTaskQueue({
         url: config.AMQP_URL,
@@ -80,10 +87,12 @@ export async function createInfrastructure(
         logger,
         events: queueEvents,
       })
-    : // The API never touches an upload once it is queued, so the queue keeps the upload's own buffer.
-      new InMemoryTaskQueue({ queue: config.AMQP_QUEUE, copyImages: false });
+    : // The API never touches an upload once it is queued, so the queue keeps the upload's own buffer, and
+      // gives it back to the pool once the task ended.
+      new InMemoryTaskQueue({ queue: config.AMQP_QUEUE, copyImages: false, imageHolder: uploads });
   return {
     queue,
+    uploads,
     store,
     redis,
     async close() {

@@ -1,13 +1,13 @@
 import request from 'supertest';
 import { describe, expect, it } from 'vitest';
-import { InMemoryTaskQueue, UnavailableError } from '@visionq/core';
+import { FakeClassifier, InMemoryTaskQueue, UnavailableError } from '@visionq/core';
 import {
   ErrorBodySchema,
   FailedBodySchema,
   PendingBodySchema,
   SucceededBodySchema,
 } from '../src/http/schemas.js';
-import { TOKENS, bearer, testServices, jpeg, noisyJpeg, png, pngBombHeader } from './support.js';
+import { MODEL, TOKENS, bearer, testServices, jpeg, noisyJpeg, png, pngBombHeader } from './support.js';
 
 const UUID_V4 = /^[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/;
 const service = testServices();
@@ -38,6 +38,31 @@ describe('POST /predict: authentication', () => {
 });
 
 describe('POST /predict: uploads', () => {
+  it('uploads land in reused buffers, yet each of 40 queued photos is classified from its own bytes', async () => {
+    // Small photos share one buffer size, and the fake classifier's answer is a hash of every byte it gets: a
+    // buffer reused while its task still waited in the queue would give that task another photo's answer.
+    const { app, uploads } = await service({ classifierDelayMs: 20 });
+    const photos = await Promise.all(Array.from({ length: 40 }, (_, i) => noisyJpeg(100 + i, 80)));
+    const expected = await new FakeClassifier({ model: MODEL }).classify(photos);
+    const taskIds: string[] = [];
+    for (const [i, photo] of photos.entries()) {
+      const post = request(app).post('/predict').set(auth());
+      const res = await (i % 2
+        ? post.attach('image', photo, 'a.jpg')
+        : post.set('Content-Type', 'image/jpeg').send(photo));
+      taskIds.push(PendingBodySchema.parse(res.body).task_id);
+    }
+    const answers = await Promise.all(
+      taskIds.map((id) => request(app).get(`/result/${id}?wait=10`).set(auth())),
+    );
+    const got = answers.map((res) => SucceededBodySchema.parse(res.body).result);
+    expect(got.map(({ label, confidence }) => ({ label, confidence }))).toEqual(
+      expected.map((c) => (c.ok ? { label: c.prediction.label, confidence: c.prediction.confidence } : c)),
+    );
+    expect(uploads.stats().inUse).toBe(0);
+    expect(uploads.stats().freeBytes).toBeGreaterThan(0);
+  });
+
   it('multipart upload → 202, Location, task id (uuid v4), status queued', async () => {
     const { app, store } = await service({ worker: false });
     const res = await request(app)

@@ -3,6 +3,7 @@ import sharp from 'sharp';
 import { afterEach } from 'vitest';
 import {
   FakeClassifier,
+  BufferPool,
   InMemoryBroker,
   InMemoryResultStore,
   InMemoryTaskQueue,
@@ -35,6 +36,8 @@ export interface TestService {
   store: ResultStore;
   queue: TaskQueue;
   broker: InMemoryBroker;
+  /** Where uploads are read into, as in the all-in-one. */
+  uploads: BufferPool;
   logs: string[];
   processor: TaskProcessor;
   close(): Promise<void>;
@@ -58,7 +61,9 @@ export async function createTestService(options: TestServiceOptions = {}): Promi
     },
   });
   const broker = new InMemoryBroker();
-  const queue = options.queue ?? new InMemoryTaskQueue({ broker });
+  // As the all-in-one wires them: uploads in pooled buffers, which the queue holds until each task ended.
+  const uploads = new BufferPool({ maxFreeBytes: 64 * 1024 * 1024 });
+  const queue = options.queue ?? new InMemoryTaskQueue({ broker, copyImages: false, imageHolder: uploads });
   const store = new InMemoryResultStore({ resultTtlMs: 60_000, pendingTtlMs: 60_000 });
   const classifier = new FakeClassifier({ model: MODEL, delayMs: options.classifierDelayMs ?? 0 });
   const verifier = new StaticTokenVerifier({ [TOKENS.alice]: 'alice', [TOKENS.bob]: 'bob' });
@@ -69,6 +74,7 @@ export async function createTestService(options: TestServiceOptions = {}): Promi
     store,
     inspectImage: (bytes) => inspect(bytes, { maxPixels: 40_000_000 }),
     limitUploads: createUploadLimiter({ perMinute: options.rateLimitPerMin ?? 0 }),
+    uploads,
     logger: createLogger('info', sink),
     metrics,
     settings: {
@@ -91,6 +97,7 @@ export async function createTestService(options: TestServiceOptions = {}): Promi
     store,
     queue,
     broker,
+    uploads,
     logs,
     processor,
     close: async () => {

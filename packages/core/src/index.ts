@@ -2,4 +2,5 @@ export * from './errors.js';
 export * from './schemas.js';
 export * from './ports.js';
 export * from './records.js';
+export * from './buffer-pool.js';
 export * from './memory/index.js';

@@ -1,5 +1,5 @@
 import { createHash, randomUUID } from 'node:crypto';
-import { Router } from 'express';
+import { Router, type Request } from 'express';
 import {
   ConflictError,
   InvalidRequestError,
@@ -18,8 +18,8 @@ const IDEMPOTENCY_KEY = /^[\x21-\x7e]{1,255}$/;
 
 /** POST /predict: validate the upload, record the task, queue the image, answer 202 (or the result, with ?wait). */
 export function predictRoute(deps: ApiDeps): Router {
-  const { store, queue, metrics, limitUploads, inspectImage } = deps;
-  const upload = readUpload(deps.settings.maxUploadBytes);
+  const { store, queue, metrics, limitUploads, inspectImage, uploads } = deps;
+  const upload = readUpload(deps.settings.maxUploadBytes, uploads);
 
   return Router().post('/predict', async (req, res) => {
     const uid = res.locals.uid as string;
@@ -29,40 +29,13 @@ export function predictRoute(deps: ApiDeps): Router {
       throw new InvalidRequestError('Idempotency-Key must be 1–255 visible ASCII characters');
     }
     await limitUploads(uid);
-    const image = await upload(req, res);
-    const { type } = await inspectImage(image);
-
-    const taskId = randomUUID();
-    const fingerprint = key && createHash('sha256').update(image).digest('base64url');
-    const created = await store.create(
-      newQueuedRecord(taskId, uid),
-      key && fingerprint ? { idempotency: { key, fingerprint } } : {},
-    );
-    let record: ResultRecord = created.record;
-    if (!created.created) {
-      if (!created.sameRequest)
-        throw new ConflictError('this Idempotency-Key was already used for another image');
-    } else {
-      const endTimer = metrics.publishDuration.startTimer();
-      const message: TaskMessage = {
-        taskId,
-        owner: uid,
-        contentType: type,
-        timestamp: Date.now(),
-        schemaVersion: TASK_MESSAGE_SCHEMA_VERSION,
-      };
-      try {
-        await queue.publish({ message, image });
-      } catch (error) {
-        // Not queued, so not accepted: forget the record (and the idempotency key) so that a retry starts afresh.
-        await store
-          .delete(taskId)
-          .catch((cleanup: unknown) => req.log.warn({ err: cleanup, task_id: taskId }, 'cleanup failed'));
-        throw error;
-      }
-      endTimer();
-      metrics.tasksSubmitted.inc();
-      req.log.info({ task_id: taskId, type, bytes: image.length }, 'task queued');
+    const image = await upload(req);
+    let record: ResultRecord;
+    try {
+      record = await accept(req, uid, image, key);
+    } finally {
+      // Queued (the queue retained it, or copied it) or refused: either way this request is done with it.
+      uploads.release(image);
     }
 
     if (wait > 0 && !isTerminal(record.status)) {
@@ -74,4 +47,46 @@ export function predictRoute(deps: ApiDeps): Router {
     }
     res.status(202).location(`/result/${record.task_id}`).json(pendingBody(record));
   });
+
+  /** Sniffs the upload, records the task and queues it; or finds the task an earlier retry created. */
+  async function accept(
+    req: Request,
+    uid: string,
+    image: Uint8Array,
+    key: string | undefined,
+  ): Promise<ResultRecord> {
+    const { type } = await inspectImage(image);
+    const taskId = randomUUID();
+    const fingerprint = key && createHash('sha256').update(image).digest('base64url');
+    const created = await store.create(
+      newQueuedRecord(taskId, uid),
+      key && fingerprint ? { idempotency: { key, fingerprint } } : {},
+    );
+    if (!created.created) {
+      if (!created.sameRequest)
+        throw new ConflictError('this Idempotency-Key was already used for another image');
+      return created.record;
+    }
+    const endTimer = metrics.publishDuration.startTimer();
+    const message: TaskMessage = {
+      taskId,
+      owner: uid,
+      contentType: type,
+      timestamp: Date.now(),
+      schemaVersion: TASK_MESSAGE_SCHEMA_VERSION,
+    };
+    try {
+      await queue.publish({ message, image });
+    } catch (error) {
+      // Not queued, so not accepted: forget the record (and the idempotency key) so that a retry starts afresh.
+      await store
+        .delete(taskId)
+        .catch((cleanup: unknown) => req.log.warn({ err: cleanup, task_id: taskId }, 'cleanup failed'));
+      throw error;
+    }
+    endTimer();
+    metrics.tasksSubmitted.inc();
+    req.log.info({ task_id: taskId, type, bytes: image.length }, 'task queued');
+    return created.record;
+  }
 }

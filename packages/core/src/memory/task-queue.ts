@@ -1,3 +1,4 @@
+import type { BufferHolder } from '../buffer-pool.js';
 import { InvalidMessageError, InvalidRequestError, UnavailableError, VisionqError } from '../errors.js';
 import { TaskMessageSchema } from '../schemas.js';
 import type {
@@ -14,6 +15,8 @@ interface Envelope {
   image: Uint8Array;
   /** Times this message was handed out and returned (RabbitMQ's x-delivery-count). */
   returns: number;
+  /** Lets go of the publisher's buffer, once the message is acknowledged or dead-lettered. */
+  release?: (() => void) | undefined;
 }
 
 interface QueueState {
@@ -79,6 +82,11 @@ export interface InMemoryTaskQueueOptions {
    * touches an image again (the API), it saves a copy and its garbage collection per upload.
    */
   copyImages?: boolean;
+  /**
+   * With `copyImages: false`: retains each published image here and releases it once its message is
+   * acknowledged or dead-lettered, so that a publisher's pooled buffer is not reused while the task waits.
+   */
+  imageHolder?: BufferHolder;
 }
 
 /** `TaskQueue` in process memory: for tests and the embedded all-in-one mode. Nothing survives a restart. */
@@ -87,6 +95,7 @@ export class InMemoryTaskQueue implements TaskQueue {
   readonly queue: string;
   readonly deliveryLimit: number;
   readonly #copyImages: boolean;
+  readonly #imageHolder: BufferHolder | undefined;
   #closed = false;
   readonly #consumers = new Set<ConsumerState>();
 
@@ -95,6 +104,7 @@ export class InMemoryTaskQueue implements TaskQueue {
     this.queue = options.queue ?? 'visionq.tasks';
     this.deliveryLimit = options.deliveryLimit ?? DEFAULT_DELIVERY_LIMIT;
     this.#copyImages = options.copyImages ?? true;
+    this.#imageHolder = this.#copyImages ? undefined : options.imageHolder;
     this.broker.state(this.queue, this.deliveryLimit);
   }
 
@@ -104,7 +114,10 @@ export class InMemoryTaskQueue implements TaskQueue {
     if (!parsed.success) throw new InvalidMessageError(`invalid task message: ${parsed.error.message}`);
     if (task.image.byteLength === 0) throw new InvalidMessageError('the image is empty');
     const image = this.#copyImages ? task.image.slice() : task.image;
-    this.broker.state(this.queue).ready.push({ message: parsed.data, image, returns: 0 });
+    const holder = this.#imageHolder;
+    holder?.retain(image);
+    const release = holder && (() => holder.release(image));
+    this.broker.state(this.queue).ready.push({ message: parsed.data, image, returns: 0, release });
     pump(this.broker.state(this.queue));
   }
 
@@ -171,9 +184,23 @@ export class InMemoryTaskQueue implements TaskQueue {
 
 function requeue(state: QueueState, envelope: Envelope): void {
   envelope.returns += 1;
-  if (envelope.returns > state.deliveryLimit) state.deadLettered.push(envelope);
+  if (envelope.returns > state.deliveryLimit) deadLetter(state, envelope);
   else state.ready.unshift(envelope);
 }
+
+/** Dead-lettered messages keep their metadata for inspection; their image is let go. */
+function deadLetter(state: QueueState, envelope: Envelope): void {
+  settle(envelope);
+  state.deadLettered.push(envelope);
+}
+
+function settle(envelope: Envelope): void {
+  envelope.release?.();
+  envelope.release = undefined;
+  envelope.image = EMPTY;
+}
+
+const EMPTY = new Uint8Array(0);
 
 function pump(state: QueueState): void {
   while (state.ready.length > 0) {
@@ -200,7 +227,7 @@ function nextWithCapacity(state: QueueState): ConsumerState | undefined {
 function deliver(state: QueueState, consumer: ConsumerState, envelope: Envelope): void {
   const parsed = TaskMessageSchema.safeParse(envelope.message);
   if (!parsed.success || envelope.image.byteLength === 0) {
-    state.deadLettered.push(envelope);
+    deadLetter(state, envelope);
     return;
   }
   consumer.inFlight.add(envelope);
@@ -219,8 +246,9 @@ function deliver(state: QueueState, consumer: ConsumerState, envelope: Envelope)
     }
     // A crashed consumer has already given its messages back; settling them now would duplicate them.
     if (!consumer.inFlight.delete(envelope)) return;
-    if (outcome === 'dead-letter') state.deadLettered.push(envelope);
-    else if (outcome === 'retry') requeue(state, envelope);
+    if (outcome === 'ack') settle(envelope);
+    else if (outcome === 'dead-letter') deadLetter(state, envelope);
+    else requeue(state, envelope);
     pump(state);
   })();
   consumer.settled.add(run);
