@@ -1,4 +1,5 @@
 import { availableParallelism } from 'node:os';
+import { basename } from 'node:path';
 import { bytesOf, mixedWorkload, photo } from './images.js';
 import { rawLimit, rawSingleMs, type RawResult } from './raw.js';
 import { cpuSeconds, stages, startAllInOne, startProduction, type Service } from './service.js';
@@ -57,8 +58,8 @@ export async function headline(options: HeadlineOptions): Promise<string> {
     };
     const modes: Record<string, Mode> = {};
     for (const start of [
-      () => startAllInOne(options.settings),
-      () => startProduction(options.brokers, options.settings),
+      () => startAllInOne({ MODEL_PATH: options.modelPath, ...options.settings }),
+      () => startProduction(options.brokers, { MODEL_PATH: options.modelPath, ...options.settings }),
     ]) {
       const service = await start();
       console.error(`run ${r + 1}/${options.runs}: ${service.mode}`);
@@ -183,7 +184,7 @@ function report(runs: Run[], options: HeadlineOptions, workload: string, meanByt
   ];
   return [
     `${workload} (mean ${fmt(meanBytes / 1e6, 2)} MB), ${options.users} concurrent users, ${options.seconds} s measured per mode, medians of ${runs.length} run(s)`,
-    `raw limit's best: ${best}`,
+    `model: ${basename(options.modelPath)}; raw limit's best: ${best}`,
     `worker settings: ${Object.keys(options.settings).length ? JSON.stringify(options.settings) : 'the defaults'}`,
     '',
     table(header, rows),

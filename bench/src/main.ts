@@ -1,13 +1,14 @@
 // End-to-end benchmark of visionq (a script, not a test). From the repository root:
-//   pnpm bench [--runs 3] [--seconds 20] [--users 16] [--set NAME=VALUE ...]   the headline table
-//   pnpm bench sweep [--runs 3] [--seconds 12] [--mode all-in-one|production]
+//   pnpm bench [--runs 3] [--seconds 20] [--users 16] [--model traffic-signs|mobilenet|PATH] [--set NAME=VALUE ...]
+//                                                                                the headline table
+//   pnpm bench sweep [--runs 3] [--seconds 12] [--mode all-in-one|production] [--model …] [--only "name,name"]
 //   pnpm bench memory [--minutes 10] [--burst 2000]
 // RabbitMQ and Redis at AMQP_URL / REDIS_URL (default: on localhost) for production mode.
 import { cpus } from 'node:os';
 import { parseArgs } from 'node:util';
-import { repoPath } from '../../apps/api/src/paths.js';
 import { headline } from './headline.js';
 import { memory } from './memory.js';
+import { benchModel } from './models.js';
 import { GRID, sweep } from './sweep.js';
 
 const { values, positionals } = parseArgs({
@@ -16,6 +17,7 @@ const { values, positionals } = parseArgs({
     runs: { type: 'string' },
     seconds: { type: 'string' },
     users: { type: 'string' },
+    model: { type: 'string', default: 'traffic-signs' },
     mode: { type: 'string', default: 'all-in-one' },
     minutes: { type: 'string', default: '10' },
     burst: { type: 'string', default: '2000' },
@@ -36,15 +38,17 @@ console.log(
   `${new Date().toISOString()}, ${cpus()[0]?.model ?? 'cpu'} × ${cpus().length}, Node ${process.version}; the machine is shared with other work, so compare figures within one run\n`,
 );
 
+const settings = Object.fromEntries((values.set ?? []).map((pair) => pair.split('=', 2) as [string, string]));
+
 if (command === 'headline') {
   console.log(
     await headline({
-      modelPath: repoPath('models/traffic-signs/traffic-signs.onnx'),
+      modelPath: await benchModel(values.model),
       brokers,
       runs: number(values.runs, 1),
       seconds: number(values.seconds, 20),
       users: number(values.users, 16),
-      settings: Object.fromEntries((values.set ?? []).map((pair) => pair.split('=', 2) as [string, string])),
+      settings,
     }),
   );
 } else if (command === 'sweep') {
@@ -56,6 +60,7 @@ if (command === 'headline') {
       seconds: number(values.seconds, 12),
       users: number(values.users, 16),
       mode: values.mode === 'production' ? 'production' : 'all-in-one',
+      modelPath: await benchModel(values.model),
       candidates: Object.fromEntries(names.map((name) => [name, GRID[name] ?? {}])),
     }),
   );

@@ -1,3 +1,4 @@
+import { basename } from 'node:path';
 import { mixedWorkload } from './images.js';
 import { cpuSeconds, startAllInOne, startProduction } from './service.js';
 import { fmt, median, table } from './stats.js';
@@ -9,6 +10,8 @@ export interface SweepOptions {
   seconds: number;
   users: number;
   mode: 'all-in-one' | 'production';
+  /** The service's `MODEL_PATH`. */
+  modelPath: string;
   /** Named settings to compare; each is the environment of the processes. */
   candidates: Record<string, Record<string, string>>;
 }
@@ -42,10 +45,11 @@ export async function sweep(options: SweepOptions): Promise<string> {
   for (let r = 0; r < options.runs; r += 1) {
     for (const [name, settings] of Object.entries(options.candidates)) {
       console.error(`sweep ${r + 1}/${options.runs}: ${name}`);
+      const env = { MODEL_PATH: options.modelPath, ...settings };
       const service =
         options.mode === 'all-in-one'
-          ? await startAllInOne(settings)
-          : await startProduction(options.brokers, settings);
+          ? await startAllInOne(env)
+          : await startProduction(options.brokers, env);
       try {
         const processes = [service.api, ...service.workers];
         const cpuBefore = processes.reduce((sum, p) => sum + cpuSeconds(p), 0);
@@ -76,7 +80,7 @@ export async function sweep(options: SweepOptions): Promise<string> {
     fmt(median(runs.map((x) => x.p95)), 0),
   ]);
   return [
-    `${options.mode}, ${options.users} users, mixed 640×480 / 4032×3024 JPEGs, ${options.seconds} s per measurement, ${options.runs} round(s)`,
+    `${options.mode}, model ${basename(options.modelPath)}, ${options.users} users, mixed 640×480 / 4032×3024 JPEGs, ${options.seconds} s per measurement, ${options.runs} round(s)`,
     '',
     table(
       [
