@@ -1,5 +1,7 @@
 import request from 'supertest';
-import { describe, expect, it } from 'vitest';
+import { once } from 'node:events';
+import { connect, type AddressInfo } from 'node:net';
+import { describe, expect, it, vi } from 'vitest';
 import { FakeClassifier, InMemoryTaskQueue, UnavailableError } from '@visionq/core';
 import {
   ErrorBodySchema,
@@ -86,6 +88,43 @@ describe('POST /predict: uploads', () => {
     expect(res.status).toBe(202);
     expect(broker.depth('visionq.tasks')).toBe(1);
   });
+
+  it('a multipart body cut short → 400; nothing queued, no buffer kept', async () => {
+    const { app, broker, uploads } = await service({ worker: false });
+    const photo = await jpeg();
+    const head = `--cut\r\nContent-Disposition: form-data; name="image"; filename="a.jpg"\r\nContent-Type: image/jpeg\r\n\r\n`;
+    const res = await request(app)
+      .post('/predict')
+      .set(auth())
+      .set('Content-Type', 'multipart/form-data; boundary=cut')
+      .send(Buffer.concat([Buffer.from(head), photo.subarray(0, 300)]));
+    expectError(res, 400, 'invalid_request');
+    expect(broker.depth('visionq.tasks')).toBe(0);
+    expect(uploads.stats().inUse).toBe(0);
+  });
+
+  it.each(['image/jpeg', 'multipart/form-data; boundary=gone'])(
+    'a client that hangs up mid-upload (%s) leaves no buffer behind',
+    async (type) => {
+      const { app, uploads } = await service({ worker: false });
+      const server = app.listen(0, '127.0.0.1');
+      await once(server, 'listening');
+      const socket = connect((server.address() as AddressInfo).port, '127.0.0.1');
+      await once(socket, 'connect');
+      socket.write(
+        `POST /predict HTTP/1.1\r\nHost: x\r\nAuthorization: ${auth().Authorization}\r\n` +
+          `Content-Type: ${type}\r\nContent-Length: 100000\r\n\r\n` +
+          (type.startsWith('multipart')
+            ? `--gone\r\nContent-Disposition: form-data; name="image"; filename="a.jpg"\r\n\r\n`
+            : '') +
+          '\xff'.repeat(5000),
+      );
+      await vi.waitFor(() => expect(uploads.stats().inUse).toBe(1));
+      socket.destroy();
+      await vi.waitFor(() => expect(uploads.stats().inUse).toBe(0));
+      server.close();
+    },
+  );
 
   it('larger than the limit → 413, multipart and raw alike', async () => {
     const { app, broker } = await service({ maxUploadBytes: 2_000 });

@@ -96,7 +96,7 @@ function collect(
 ): Promise<Uint8Array> {
   return new Promise((resolve, reject) => {
     const fail = (error: VisionqError) => {
-      req.off('data', onData).off('end', onEnd).off('error', onError).off('aborted', onAborted);
+      req.off('data', onData).off('end', onEnd).off('error', onError).off('close', onClose);
       sink.discard();
       req.resume(); // drained, so that the connection can carry the error response and the next request
       reject(error);
@@ -107,8 +107,8 @@ function collect(
     };
     const onEnd = () => resolve(sink.take());
     const onError = (cause: Error) => fail(new InvalidRequestError('the upload failed', { cause }));
-    const onAborted = () => fail(new InvalidRequestError('the upload was cut off'));
-    req.on('data', onData).once('end', onEnd).once('error', onError).once('aborted', onAborted);
+    const onClose = () => !req.complete && fail(new InvalidRequestError('the upload was cut off'));
+    req.on('data', onData).once('end', onEnd).once('error', onError).once('close', onClose);
   });
 }
 
@@ -145,7 +145,9 @@ function readMultipart(
     const wrongParts = () =>
       fail(new InvalidRequestError(`send exactly one file, in form field "${IMAGE_FIELD}"`));
 
+    const malformed = (cause: Error) => fail(new InvalidRequestError('malformed multipart body', { cause }));
     parser.on('file', (name, file) => {
+      file.on('error', malformed); // a file cut short errs here as well as on the parser
       if (name !== IMAGE_FIELD) {
         file.resume();
         wrongParts();
@@ -163,16 +165,14 @@ function readMultipart(
     parser.on('filesLimit', wrongParts);
     parser.on('partsLimit', () => fail(new InvalidRequestError('too many parts in the multipart body')));
     parser.on('fieldsLimit', () => fail(new InvalidRequestError('too many fields in the multipart body')));
-    parser.on('error', (cause: Error) =>
-      fail(new InvalidRequestError('malformed multipart body', { cause })),
-    );
+    parser.on('error', malformed);
     parser.on('finish', () => {
       if (done) return;
       done = true;
       if (!sink) reject(new InvalidRequestError(`no file in form field "${IMAGE_FIELD}"`));
       else resolve(sink.take());
     });
-    req.on('aborted', () => fail(new InvalidRequestError('the upload was cut off')));
+    req.once('close', () => !req.complete && fail(new InvalidRequestError('the upload was cut off')));
     req.pipe(parser);
   });
 }
