@@ -52,13 +52,12 @@ export function readUpload(maxBytes: number, pool: BufferPool): (req: Request) =
 
 /** Appends chunks to a pooled buffer, moving to a bigger one when it fills. */
 class PooledSink {
+  readonly #pool: BufferPool;
   #bytes: Uint8Array;
   #length = 0;
 
-  constructor(
-    private readonly pool: BufferPool,
-    sizeHint: number,
-  ) {
+  constructor(pool: BufferPool, sizeHint: number) {
+    this.#pool = pool;
     this.#bytes = pool.acquire(sizeHint);
   }
 
@@ -69,9 +68,9 @@ class PooledSink {
   write(chunk: Uint8Array): void {
     const needed = this.#length + chunk.byteLength;
     if (needed > this.#bytes.byteLength) {
-      const bigger = this.pool.acquire(Math.max(needed, 2 * this.#bytes.byteLength));
+      const bigger = this.#pool.acquire(Math.max(needed, 2 * this.#bytes.byteLength));
       bigger.set(this.#bytes.subarray(0, this.#length));
-      this.pool.release(this.#bytes);
+      this.#pool.release(this.#bytes);
       this.#bytes = bigger;
     }
     this.#bytes.set(chunk, this.#length);
@@ -84,7 +83,7 @@ class PooledSink {
   }
 
   discard(): void {
-    this.pool.release(this.#bytes);
+    this.#pool.release(this.#bytes);
   }
 }
 
