@@ -58,25 +58,30 @@ describe.skipIf(!amqp.available || !redis.available)(
     httpSuite(() => url);
 
     it('SIGKILL of the worker while it holds a batch: every task still ends succeeded after a restart', async () => {
-      const auth = { Authorization: `Bearer ${tokenFor(`kill-${process.pid}`)}` };
-      const submit = async () => {
+      // Four users (the suite's rate limit is 20 uploads a minute per uid) sending four times the prefetch: when
+      // the victim's first task ends it still holds a full prefetch of unacknowledged ones (with only one
+      // prefetch's worth, a fast worker could finish them all before the kill lands).
+      const auths = [0, 1, 2, 3].map((n) => ({
+        Authorization: `Bearer ${tokenFor(`kill-${process.pid}-${n}`)}`,
+      }));
+      const submit = async (auth: Record<string, string>) => {
         const res = await fetch(`${url}/predict`, {
           method: 'POST',
           headers: { ...auth, 'Content-Type': 'image/jpeg' },
           body: STOP,
         });
         expect(res.status).toBe(202);
-        return ((await res.json()) as { task_id: string }).task_id;
+        return { auth, id: ((await res.json()) as { task_id: string }).task_id };
       };
       const victim = workers.at(-1) as ServiceProcess;
-      const ids = await Promise.all(Array.from({ length: 16 }, submit));
+      const ids = await Promise.all(Array.from({ length: 64 }, (_, i) => submit(auths[i % 4]!)));
       // Kill it the moment it has started on them: its prefetched, unacknowledged batch must be redelivered.
       await waitForOutput(victim, '"msg":"task ended"', 30_000).catch(() => undefined);
       victim.child.kill('SIGKILL');
       expect(await victim.exited).toBe('SIGKILL');
       const successor = await startWorker();
       const results = await Promise.all(
-        ids.map(async (id) => {
+        ids.map(async ({ auth, id }) => {
           const res = await fetch(`${url}/result/${id}?wait=30`, { headers: auth });
           return ((await res.json()) as { status: string }).status;
         }),
