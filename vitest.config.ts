@@ -15,6 +15,8 @@ export default defineConfig({
       '**/*.disruptive.test.ts',
       '**/*.alone.test.ts',
       '**/*.faults.test.ts',
+      // Builds and runs the container images with podman: `pnpm test:deploy`.
+      '**/*.podman.test.ts',
     ],
     reporters: ['default', ['json', { outputFile: 'test-results/main.json' }]],
   },

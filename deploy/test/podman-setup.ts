@@ -1,0 +1,52 @@
+import { createWriteStream, mkdirSync } from 'node:fs';
+import { spawn } from 'node:child_process';
+import { join } from 'node:path';
+import { IMAGES, podmanEnv } from './podman.js';
+import { DEPLOY, ROOT } from './support.js';
+
+// Before the container tests: the base image (made once, then kept in podman's storage) and the two targets,
+// built from deploy/Dockerfile as the README says. Everything they print goes to test-results/deploy-build.log.
+
+const LOG_DIR = join(ROOT, 'test-results');
+
+function step(log: NodeJS.WritableStream, command: string, args: string[]): Promise<number> {
+  log.write(`\n$ ${command} ${args.join(' ')}\n`);
+  const started = Date.now();
+  return new Promise((resolve, reject) => {
+    const child = spawn(command, args, { cwd: ROOT, env: podmanEnv, stdio: ['ignore', 'pipe', 'pipe'] });
+    child.stdout.pipe(log, { end: false });
+    child.stderr.pipe(log, { end: false });
+    child.once('error', reject);
+    child.once('close', (code) => {
+      const seconds = (Date.now() - started) / 1000;
+      console.log(`deploy: ${command} ${args.join(' ')}: ${seconds.toFixed(0)} s`);
+      if (code === 0) resolve(seconds);
+      else reject(new Error(`${command} ${args.join(' ')} exited ${code}: see test-results/deploy-build.log`));
+    });
+  });
+}
+
+export default async function setup(): Promise<void> {
+  mkdirSync(LOG_DIR, { recursive: true });
+  const log = createWriteStream(join(LOG_DIR, 'deploy-build.log'));
+  try {
+    await step(log, 'bash', [join(DEPLOY, 'base-image.sh')]);
+    for (const target of ['api', 'worker'] as const) {
+      // Docker's image format: OCI's has no HEALTHCHECK, and podman would drop the API's.
+      await step(log, 'podman', [
+        'build',
+        '--format',
+        'docker',
+        '-f',
+        'deploy/Dockerfile',
+        '--target',
+        target,
+        '-t',
+        IMAGES[target],
+        '.',
+      ]);
+    }
+  } finally {
+    log.end();
+  }
+}
