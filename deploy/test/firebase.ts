@@ -49,7 +49,9 @@ export function makeKeyFolder(): { dir: string; keyFile: string } {
 /** The emulator's command in a container that has the repository at /repo and the key folder at /config. */
 export function emulatorCommand(): string[] {
   const cli = join(
-    dirname(createRequire(join(ROOT, 'packages/auth-firebase/package.json')).resolve('firebase-tools/package.json')),
+    dirname(
+      createRequire(join(ROOT, 'packages/auth-firebase/package.json')).resolve('firebase-tools/package.json'),
+    ),
     'lib/bin/firebase.js',
   );
   return [

@@ -3,7 +3,14 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { stringify } from 'yaml';
 import { freePort } from '../../apps/api/test/e2e/processes.js';
-import { EMULATOR_ENV, EMULATOR_PORT, emulatorCommand, makeKeyFolder, PROJECT_ID, signUp } from './firebase.js';
+import {
+  EMULATOR_ENV,
+  EMULATOR_PORT,
+  emulatorCommand,
+  makeKeyFolder,
+  PROJECT_ID,
+  signUp,
+} from './firebase.js';
 import { answers, podman, run, waitFor } from './podman.js';
 import { find, readManifests, ROOT, type KubeObject } from './support.js';
 
@@ -31,9 +38,12 @@ async function inPod(container: string, script: string, input?: string) {
 
 /** An HTTP GET from inside the container to its own port: resolves with the status code. */
 async function getInPod(container: string, port: number, path: string): Promise<number> {
-  const result = await inPod(container, `fetch('http://127.0.0.1:${port}${path}').then((r) => console.log(r.status), () => console.log(0))`);
+  const result = await inPod(
+    container,
+    `fetch('http://127.0.0.1:${port}${path}').then((r) => console.log(r.status), () => console.log(0))`,
+  );
   return Number(result.stdout.trim());
-} // prettier-ignore
+}
 
 describe('deploy/k8s with podman kube play', () => {
   const keys = makeKeyFolder();
@@ -47,31 +57,79 @@ describe('deploy/k8s with podman kube play', () => {
   beforeAll(async () => {
     await podman('network', 'create', tag);
     emulatorPort = await freePort();
-    await podman('run', '-d', '--name', `${tag}-rabbitmq`, '--network', tag,
-      '-e', 'RABBITMQ_DEFAULT_USER=visionq', '-e', 'RABBITMQ_DEFAULT_PASS=visionq', BROKERS.rabbitmq); // prettier-ignore
+    await podman(
+      'run',
+      '-d',
+      '--name',
+      `${tag}-rabbitmq`,
+      '--network',
+      tag,
+      '-e',
+      'RABBITMQ_DEFAULT_USER=visionq',
+      '-e',
+      'RABBITMQ_DEFAULT_PASS=visionq',
+      BROKERS.rabbitmq,
+    );
     await podman('run', '-d', '--name', `${tag}-redis`, '--network', tag, BROKERS.redis);
-    await podman('run', '-d', '--name', `${tag}-auth`, '--network', tag,
-      '-v', `${ROOT}:/repo:ro`, '-v', `${keys.dir}:/config:ro`, '-p', `127.0.0.1:${emulatorPort}:${EMULATOR_PORT}`,
+    await podman(
+      'run',
+      '-d',
+      '--name',
+      `${tag}-auth`,
+      '--network',
+      tag,
+      '-v',
+      `${ROOT}:/repo:ro`,
+      '-v',
+      `${keys.dir}:/config:ro`,
+      '-p',
+      `127.0.0.1:${emulatorPort}:${EMULATOR_PORT}`,
       ...Object.entries(EMULATOR_ENV).flatMap(([k, v]) => ['-e', `${k}=${v}`]),
-      'docker.io/library/node:24-bookworm-slim', ...emulatorCommand()); // prettier-ignore
+      'docker.io/library/node:24-bookworm-slim',
+      ...emulatorCommand(),
+    );
     const secret = {
       AMQP_URL: base64(`amqp://visionq:visionq@${tag}-rabbitmq:5672`),
       REDIS_URL: base64(`redis://${tag}-redis:6379`),
     };
     await run('podman', ['secret', 'rm', 'visionq-brokers']);
-    const created = await run('podman', ['secret', 'create', 'visionq-brokers', '-'], { input: JSON.stringify(secret) });
+    const created = await run('podman', ['secret', 'create', 'visionq-brokers', '-'], {
+      input: JSON.stringify(secret),
+    });
     expect(created.code, created.stderr).toBe(0);
 
-    writeFileSync(manifest, [playedConfig(config), playedApi(api, keys.dir), worker].map(clean).map((o) => stringify(o)).join('---\n'));
-    await waitFor('RabbitMQ up', async () =>
-      (await run('podman', ['exec', `${tag}-rabbitmq`, 'rabbitmq-diagnostics', '-q', 'check_port_connectivity'])).code === 0,
-    180_000); // prettier-ignore
+    writeFileSync(
+      manifest,
+      [playedConfig(config), playedApi(api, keys.dir), worker]
+        .map(clean)
+        .map((o) => stringify(o))
+        .join('---\n'),
+    );
+    await waitFor(
+      'RabbitMQ up',
+      async () =>
+        (
+          await run('podman', [
+            'exec',
+            `${tag}-rabbitmq`,
+            'rabbitmq-diagnostics',
+            '-q',
+            'check_port_connectivity',
+          ])
+        ).code === 0,
+      180_000,
+    );
     await waitFor('the emulator answering', () => answers(`http://127.0.0.1:${emulatorPort}/`), 120_000);
     await podman('kube', 'play', '--network', tag, manifest);
-    await waitFor('the API ready', async () => (await getInPod(containers.api, 8080, '/readyz')) === 200, 180_000)
-      .catch(async (error: Error) => {
-        throw new Error(`${error.message}\n${(await run('podman', ['logs', '--tail', '30', containers.api])).stderr}`);
-      }); // prettier-ignore
+    await waitFor(
+      'the API ready',
+      async () => (await getInPod(containers.api, 8080, '/readyz')) === 200,
+      180_000,
+    ).catch(async (error: Error) => {
+      throw new Error(
+        `${error.message}\n${(await run('podman', ['logs', '--tail', '30', containers.api])).stderr}`,
+      );
+    });
   });
 
   afterAll(async () => {
@@ -91,31 +149,50 @@ describe('deploy/k8s with podman kube play', () => {
       expect(inspected!.Config.User).toMatch(/^1000(:1000)?$/);
       expect(inspected!.HostConfig.ReadonlyRootfs).toBe(true);
       expect(inspected!.HostConfig.CapAdd ?? []).toEqual([]);
-      expect((await podman('exec', name, 'cat', '/proc/1/status')).match(/^CapEff:\s+(\w+)$/m)?.[1]).toBe('0000000000000000');
+      expect((await podman('exec', name, 'cat', '/proc/1/status')).match(/^CapEff:\s+(\w+)$/m)?.[1]).toBe(
+        '0000000000000000',
+      );
     }
-  }); // prettier-ignore
+  });
 
   it('the pods have the ConfigMap and the Secret in their environment, and the API its key file', async () => {
-    const env = async (name: string) => JSON.parse((await inPod(name, 'console.log(JSON.stringify(process.env))')).stdout) as Record<string, string>;
+    const env = async (name: string) =>
+      JSON.parse((await inPod(name, 'console.log(JSON.stringify(process.env))')).stdout) as Record<
+        string,
+        string
+      >;
     for (const name of Object.values(containers)) {
       const values = await env(name);
-      expect(values).toMatchObject({ AMQP_QUEUE: config.data!.AMQP_QUEUE, SHUTDOWN_TIMEOUT_MS: config.data!.SHUTDOWN_TIMEOUT_MS });
+      expect(values).toMatchObject({
+        AMQP_QUEUE: config.data!.AMQP_QUEUE,
+        SHUTDOWN_TIMEOUT_MS: config.data!.SHUTDOWN_TIMEOUT_MS,
+      });
       expect(values.AMQP_URL).toBe(`amqp://visionq:visionq@${tag}-rabbitmq:5672`);
     }
     const keyPath = (await env(containers.api)).GOOGLE_APPLICATION_CREDENTIALS!;
-    const key = await inPod(containers.api, `console.log(JSON.parse(require('fs').readFileSync(${JSON.stringify(keyPath)}, 'utf8')).project_id)`);
+    const key = await inPod(
+      containers.api,
+      `console.log(JSON.parse(require('fs').readFileSync(${JSON.stringify(keyPath)}, 'utf8')).project_id)`,
+    );
     expect(key.stdout.trim()).toBe(PROJECT_ID);
-  }); // prettier-ignore
+  });
 
   it("the API's liveness and readiness probes, and the worker's metrics port, answer 200", async () => {
     const container = api.spec.template.spec.containers[0];
-    const port = (name: string) => container.ports.find((p: { name: string }) => p.name === name).containerPort as number;
+    const port = (name: string) =>
+      container.ports.find((p: { name: string }) => p.name === name).containerPort as number;
     for (const probe of [container.livenessProbe, container.readinessProbe]) {
       expect(await getInPod(containers.api, port(probe.httpGet.port), probe.httpGet.path)).toBe(200);
     }
     const annotations = worker.spec.template.metadata.annotations;
-    expect(await getInPod(containers.worker, Number(annotations['prometheus.io/port']), annotations['prometheus.io/path'])).toBe(200);
-  }); // prettier-ignore
+    expect(
+      await getInPod(
+        containers.worker,
+        Number(annotations['prometheus.io/port']),
+        annotations['prometheus.io/path'],
+      ),
+    ).toBe(200);
+  });
 
   it('a user signed up at the emulator gets a prediction from the API pod', async () => {
     const token = await signUp(`http://127.0.0.1:${emulatorPort}`, `kube-${Date.now()}@example.test`);
@@ -123,13 +200,17 @@ describe('deploy/k8s with podman kube play', () => {
       const r = await fetch('http://127.0.0.1:8080/predict?wait=20', { method: 'POST', body: Buffer.concat(chunks),
         headers: { authorization: 'Bearer ' + process.env.TOKEN_FROM_TEST, 'content-type': 'image/jpeg' } });
       console.log(JSON.stringify({ status: r.status, body: await r.json() })); });`;
-    const result = await run('podman', ['exec', '-i', '-e', `TOKEN_FROM_TEST=${token}`, containers.api, 'node', '-e', script], {
-      input: STOP,
-    });
+    const result = await run(
+      'podman',
+      ['exec', '-i', '-e', `TOKEN_FROM_TEST=${token}`, containers.api, 'node', '-e', script],
+      {
+        input: STOP,
+      },
+    );
     const { status, body } = JSON.parse(result.stdout) as { status: number; body: unknown };
     expect(status).toBe(200);
     expect(body).toMatchObject({ status: 'succeeded', result: { label: 'stop' } });
-  }); // prettier-ignore
+  });
 });
 
 /** Drops what only describes the object for a cluster (namespaces are set by kustomize). */
@@ -141,7 +222,11 @@ function clean(object: KubeObject): Omit<KubeObject, 'file'> {
 function playedConfig(config: KubeObject): KubeObject {
   return {
     ...config,
-    data: { ...config.data, FIREBASE_PROJECT_ID: PROJECT_ID, FIREBASE_AUTH_EMULATOR_HOST: `${tag}-auth:${EMULATOR_PORT}` },
+    data: {
+      ...config.data,
+      FIREBASE_PROJECT_ID: PROJECT_ID,
+      FIREBASE_AUTH_EMULATOR_HOST: `${tag}-auth:${EMULATOR_PORT}`,
+    },
   };
 }
 

@@ -21,12 +21,15 @@ function step(log: NodeJS.WritableStream, command: string, args: string[]): Prom
       const seconds = (Date.now() - started) / 1000;
       console.log(`deploy: ${command} ${args.join(' ')}: ${seconds.toFixed(0)} s`);
       if (code === 0) resolve(seconds);
-      else reject(new Error(`${command} ${args.join(' ')} exited ${code}: see test-results/deploy-build.log`));
+      else
+        reject(new Error(`${command} ${args.join(' ')} exited ${code}: see test-results/deploy-build.log`));
     });
   });
 }
 
 export default async function setup(): Promise<void> {
+  // For working on the tests themselves: the images from the last build, whatever changed since.
+  if (process.env.DEPLOY_REUSE_IMAGES === '1') return;
   mkdirSync(LOG_DIR, { recursive: true });
   const log = createWriteStream(join(LOG_DIR, 'deploy-build.log'));
   try {

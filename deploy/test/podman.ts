@@ -17,7 +17,11 @@ export interface Ran {
 }
 
 /** Runs a command to its end without blocking the event loop (the tests poll HTTP meanwhile). */
-export function run(command: string, args: string[], options: { cwd?: string; input?: string | Buffer } = {}) {
+export function run(
+  command: string,
+  args: string[],
+  options: { cwd?: string; input?: string | Buffer } = {},
+) {
   return new Promise<Ran>((resolve, reject) => {
     const child = spawn(command, args, { cwd: options.cwd ?? ROOT, env: podmanEnv });
     let stdout = '';
