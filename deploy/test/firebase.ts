@@ -1,26 +1,35 @@
 import { generateKeyPairSync, randomUUID } from 'node:crypto';
-import { chmodSync, mkdtempSync, writeFileSync } from 'node:fs';
-import { createRequire } from 'node:module';
+import { chmodSync, copyFileSync, mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { dirname, join, relative } from 'node:path';
-import { ROOT } from './support.js';
+import { join } from 'node:path';
+import { idTokenClaims, makeSigningKey, signRs256 } from '../../packages/auth-firebase/test/support/keys.js';
 
 // Firebase for the API in its production configuration (AUTH_MODE=firebase, a service-account key mounted as a
-// file) where Google cannot be reached: the real Firebase Auth Emulator (firebase-tools, from the workspace) in a
-// container beside it, on the same container network, and FIREBASE_AUTH_EMULATOR_HOST pointing at it. Users are
-// signed up at the emulator as an app's SDK does, and their ID tokens sent as bearer tokens.
+// file), where Google cannot be reached: as the auth package's tests do, the tests sign ID tokens with a key
+// made at run time and publish its certificate where firebase-admin fetches Google's. Here that is a container
+// answering as www.googleapis.com on the test's container network (google-stand-in.mjs), with a TLS certificate
+// the API is told to trust through NODE_EXTRA_CA_CERTS. firebase-admin's own verification path does the rest.
 
-export const PROJECT_ID = 'demo-visionq';
-export const EMULATOR_PORT = 9099;
+export const PROJECT_ID = 'visionq-deploy-test';
+/** Where the folder of `makeFirebase()` is mounted in the stand-in's container. */
+export const STAND_IN_COMMAND = ['node', '/config/google-stand-in.mjs', '/config'];
+export const STAND_IN_HOST = 'www.googleapis.com';
 
-/** A folder with a service-account key file made at run time (readable by the images' uid 1000, as the README says). */
-export function makeKeyFolder(): { dir: string; keyFile: string } {
-  const { privateKey } = generateKeyPairSync('rsa', { modulusLength: 2048 });
+/**
+ * A folder (readable by the images' uid 1000, as deploy/README.md asks of the key) with a service-account key
+ * file, the stand-in's TLS key and certificate for www.googleapis.com (`googleapis.pem`, also the CA to trust),
+ * the published signing certificate, and the stand-in itself; and a signer of ID tokens for `PROJECT_ID`.
+ */
+export function makeFirebase() {
   const dir = mkdtempSync(join(tmpdir(), 'visionq-deploy-'));
   chmodSync(dir, 0o755);
-  const keyFile = join(dir, 'firebase-key.json');
-  writeFileSync(
-    keyFile,
+  const file = (name: string, content: string) => {
+    writeFileSync(join(dir, name), content);
+    chmodSync(join(dir, name), 0o644);
+  };
+  const { privateKey } = generateKeyPairSync('rsa', { modulusLength: 2048 });
+  file(
+    'firebase-key.json',
     JSON.stringify({
       type: 'service_account',
       project_id: PROJECT_ID,
@@ -31,53 +40,17 @@ export function makeKeyFolder(): { dir: string; keyFile: string } {
       token_uri: 'https://oauth2.googleapis.com/token',
     }),
   );
-  chmodSync(keyFile, 0o644);
-  writeFileSync(
-    join(dir, 'firebase.json'),
-    JSON.stringify({
-      emulators: {
-        auth: { host: '0.0.0.0', port: EMULATOR_PORT },
-        hub: { host: '127.0.0.1', port: 4400 },
-        logging: { host: '127.0.0.1', port: 4500 },
-        ui: { enabled: false },
-      },
-    }),
-  );
-  return { dir, keyFile };
-}
-
-/** The emulator's command in a container that has the repository at /repo and the key folder at /config. */
-export function emulatorCommand(): string[] {
-  const cli = join(
-    dirname(
-      createRequire(join(ROOT, 'packages/auth-firebase/package.json')).resolve('firebase-tools/package.json'),
-    ),
-    'lib/bin/firebase.js',
-  );
-  return [
-    'node',
-    `/repo/${relative(ROOT, cli)}`,
-    'emulators:start',
-    '--only',
-    'auth',
-    '--project',
-    PROJECT_ID,
-    '--config',
-    '/config/firebase.json',
-  ];
-}
-
-/** Offline and quiet: no update check, no message of the day, a writable HOME. */
-export const EMULATOR_ENV = { HOME: '/tmp', CI: 'true', NO_UPDATE_NOTIFIER: '1' };
-
-/** Signs a user up at the emulator as the Flutter SDK does; returns their ID token. */
-export async function signUp(emulatorUrl: string, email: string): Promise<string> {
-  const response = await fetch(`${emulatorUrl}/identitytoolkit.googleapis.com/v1/accounts:signUp?key=any`, {
-    method: 'POST',
-    headers: { 'content-type': 'application/json' },
-    body: JSON.stringify({ email, password: 'correct horse battery', returnSecureToken: true }),
-  });
-  const body = (await response.json()) as { idToken?: string };
-  if (!response.ok || !body.idToken) throw new Error(`sign-up: ${response.status} ${JSON.stringify(body)}`);
-  return body.idToken;
+  const tls = makeSigningKey('googleapis stand-in', [STAND_IN_HOST]);
+  file('googleapis.key', tls.privateKey.export({ type: 'pkcs8', format: 'pem' }).toString());
+  file('googleapis.pem', tls.certificatePem);
+  const signing = makeSigningKey();
+  file('securetoken.json', JSON.stringify({ [signing.kid]: signing.certificatePem }));
+  copyFileSync(join(import.meta.dirname, 'google-stand-in.mjs'), join(dir, 'google-stand-in.mjs'));
+  chmodSync(join(dir, 'google-stand-in.mjs'), 0o644);
+  return {
+    dir,
+    keyFile: join(dir, 'firebase-key.json'),
+    /** A valid Firebase ID token for `uid`, signed with the published key. */
+    token: (uid: string) => signRs256(idTokenClaims(PROJECT_ID, uid), signing),
+  };
 }

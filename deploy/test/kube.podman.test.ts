@@ -2,31 +2,22 @@ import { readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { stringify } from 'yaml';
-import { freePort } from '../../apps/api/test/e2e/processes.js';
-import {
-  EMULATOR_ENV,
-  EMULATOR_PORT,
-  emulatorCommand,
-  makeKeyFolder,
-  PROJECT_ID,
-  signUp,
-} from './firebase.js';
-import { answers, podman, run, waitFor } from './podman.js';
+import { makeFirebase, PROJECT_ID, STAND_IN_COMMAND, STAND_IN_HOST } from './firebase.js';
+import { BROKERS, podman, run, waitFor } from './podman.js';
 import { find, readManifests, ROOT, type KubeObject } from './support.js';
 
 // deploy/k8s played with `podman kube play`: the ConfigMap and the two Deployments as written, on a podman
-// network of their own with RabbitMQ and Redis (the images deploy/brokers builds) and the Firebase Auth Emulator
-// beside them, as a cluster would have its brokers. What podman 4.3 (Debian 12) needs that a cluster does not
+// network of their own with RabbitMQ and Redis (the images deploy/brokers builds) beside them, as a cluster
+// would have its brokers, and the stand-in for Google's certificates endpoint (./firebase.ts). What podman 4.3 (Debian 12) needs that a cluster does not
 // is done here and listed in deploy/README.md:
 // - the visionq-brokers Secret is created with `podman secret create` in the form 4.3 reads for envFrom (a JSON
 //   map of base64 values); a Secret document in the played file is stored in a form it then cannot read;
 // - the Firebase key is mounted with a hostPath volume at the manifest's path and mode: 4.3 crashes on a secret
 //   volume (nil pointer dereference in VolumeFromSecret);
-// - the ConfigMap names the emulator's project and address (a cluster's names its real project).
+// - the ConfigMap names the test's Firebase project, and NODE_EXTRA_CA_CERTS the stand-in's certificate.
 // The pods are reached with `podman exec`, from inside their own network namespace, as a probe would.
 
 const tag = `visionq-kube-${process.pid}`;
-const BROKERS = { rabbitmq: 'localhost/visionq-rabbitmq:debian', redis: 'localhost/visionq-redis:debian' };
 const STOP = readFileSync(join(ROOT, 'models/traffic-signs/samples/stop.jpg'));
 const containers = { api: 'visionq-api-pod-0-api', worker: 'visionq-worker-pod-0-worker' };
 const base64 = (value: string) => Buffer.from(value).toString('base64');
@@ -46,17 +37,15 @@ async function getInPod(container: string, port: number, path: string): Promise<
 }
 
 describe('deploy/k8s with podman kube play', () => {
-  const keys = makeKeyFolder();
-  const manifest = join(keys.dir, 'visionq.yaml');
+  const firebase = makeFirebase();
+  const manifest = join(firebase.dir, 'visionq.yaml');
   const objects = readManifests(['config.yaml', 'api.yaml', 'worker.yaml']);
   const api = find(objects, 'Deployment', 'visionq-api');
   const worker = find(objects, 'Deployment', 'visionq-worker');
   const config = find(objects, 'ConfigMap', 'visionq-config');
-  let emulatorPort = 0;
 
   beforeAll(async () => {
     await podman('network', 'create', tag);
-    emulatorPort = await freePort();
     await podman(
       'run',
       '-d',
@@ -75,32 +64,34 @@ describe('deploy/k8s with podman kube play', () => {
       'run',
       '-d',
       '--name',
-      `${tag}-auth`,
+      `${tag}-google`,
       '--network',
       tag,
+      '--network-alias',
+      STAND_IN_HOST,
       '-v',
-      `${ROOT}:/repo:ro`,
-      '-v',
-      `${keys.dir}:/config:ro`,
-      '-p',
-      `127.0.0.1:${emulatorPort}:${EMULATOR_PORT}`,
-      ...Object.entries(EMULATOR_ENV).flatMap(([k, v]) => ['-e', `${k}=${v}`]),
+      `${firebase.dir}:/config:ro`,
       'docker.io/library/node:24-bookworm-slim',
-      ...emulatorCommand(),
+      ...STAND_IN_COMMAND,
     );
     const secret = {
       AMQP_URL: base64(`amqp://visionq:visionq@${tag}-rabbitmq:5672`),
       REDIS_URL: base64(`redis://${tag}-redis:6379`),
     };
     await run('podman', ['secret', 'rm', 'visionq-brokers']);
-    const created = await run('podman', ['secret', 'create', 'visionq-brokers', '-'], {
-      input: JSON.stringify(secret),
-    });
+    // From a file: podman 4.3 takes `-` (stdin) only from a pipe, and Node gives a child a socket.
+    writeFileSync(join(firebase.dir, 'visionq-brokers.json'), JSON.stringify(secret));
+    const created = await run('podman', [
+      'secret',
+      'create',
+      'visionq-brokers',
+      join(firebase.dir, 'visionq-brokers.json'),
+    ]);
     expect(created.code, created.stderr).toBe(0);
 
     writeFileSync(
       manifest,
-      [playedConfig(config), playedApi(api, keys.dir), worker]
+      [playedConfig(config), playedApi(api, firebase.dir), worker]
         .map(clean)
         .map((o) => stringify(o))
         .join('---\n'),
@@ -119,7 +110,6 @@ describe('deploy/k8s with podman kube play', () => {
         ).code === 0,
       180_000,
     );
-    await waitFor('the emulator answering', () => answers(`http://127.0.0.1:${emulatorPort}/`), 120_000);
     await podman('kube', 'play', '--network', tag, manifest);
     await waitFor(
       'the API ready',
@@ -134,10 +124,10 @@ describe('deploy/k8s with podman kube play', () => {
 
   afterAll(async () => {
     await run('podman', ['kube', 'down', manifest]);
-    await run('podman', ['rm', '-f', '-t', '0', `${tag}-rabbitmq`, `${tag}-redis`, `${tag}-auth`]);
+    await run('podman', ['rm', '-f', '-t', '0', `${tag}-rabbitmq`, `${tag}-redis`, `${tag}-google`]);
     await run('podman', ['secret', 'rm', 'visionq-brokers']);
     await run('podman', ['network', 'rm', '-f', tag]);
-    rmSync(keys.dir, { recursive: true, force: true });
+    rmSync(firebase.dir, { recursive: true, force: true });
   });
 
   it('each pod runs as the manifest says: its user, read-only root, no capabilities', async () => {
@@ -194,8 +184,8 @@ describe('deploy/k8s with podman kube play', () => {
     ).toBe(200);
   });
 
-  it('a user signed up at the emulator gets a prediction from the API pod', async () => {
-    const token = await signUp(`http://127.0.0.1:${emulatorPort}`, `kube-${Date.now()}@example.test`);
+  it('a signed Firebase ID token gets a prediction from the API pod', async () => {
+    const token = firebase.token(`kube-${process.pid}`);
     const script = `const chunks = []; process.stdin.on('data', (c) => chunks.push(c)).on('end', async () => {
       const r = await fetch('http://127.0.0.1:8080/predict?wait=20', { method: 'POST', body: Buffer.concat(chunks),
         headers: { authorization: 'Bearer ' + process.env.TOKEN_FROM_TEST, 'content-type': 'image/jpeg' } });
@@ -220,22 +210,24 @@ function clean(object: KubeObject): Omit<KubeObject, 'file'> {
 }
 
 function playedConfig(config: KubeObject): KubeObject {
-  return {
-    ...config,
-    data: {
-      ...config.data,
-      FIREBASE_PROJECT_ID: PROJECT_ID,
-      FIREBASE_AUTH_EMULATOR_HOST: `${tag}-auth:${EMULATOR_PORT}`,
-    },
-  };
+  return { ...config, data: { ...config.data, FIREBASE_PROJECT_ID: PROJECT_ID } };
 }
 
-/** The API Deployment with its secret volume as a hostPath of the same files (podman 4.3 cannot mount a secret). */
+/**
+ * The API Deployment with its secret volume as a hostPath of the key's folder (podman 4.3 cannot mount a
+ * secret), which holds the stand-in's certificate too: the API is told to trust it.
+ */
 function playedApi(api: KubeObject, keyDir: string): KubeObject {
   const copy = structuredClone(api);
-  copy.spec.template.spec.volumes = copy.spec.template.spec.volumes.map(
-    (volume: { name: string; secret?: unknown }) =>
-      volume.secret ? { name: volume.name, hostPath: { path: keyDir, type: 'Directory' } } : volume,
+  const pod = copy.spec.template.spec;
+  const secretVolume = pod.volumes.find((volume: { secret?: unknown }) => volume.secret).name as string;
+  pod.volumes = pod.volumes.map((volume: { name: string; secret?: unknown }) =>
+    volume.secret ? { name: volume.name, hostPath: { path: keyDir, type: 'Directory' } } : volume,
   );
+  const container = pod.containers[0];
+  const mountPath = container.volumeMounts.find(
+    (mount: { name: string }) => mount.name === secretVolume,
+  ).mountPath;
+  container.env = [...container.env, { name: 'NODE_EXTRA_CA_CERTS', value: `${mountPath}/googleapis.pem` }];
   return copy;
 }

@@ -1,11 +1,11 @@
 import { createWriteStream, mkdirSync } from 'node:fs';
 import { spawn } from 'node:child_process';
 import { join } from 'node:path';
-import { IMAGES, podmanEnv } from './podman.js';
+import { BROKERS, IMAGES, podmanEnv } from './podman.js';
 import { DEPLOY, ROOT } from './support.js';
 
-// Before the container tests: the base image (made once, then kept in podman's storage) and the two targets,
-// built from deploy/Dockerfile as the README says. Everything they print goes to test-results/deploy-build.log.
+// Before the container tests: the base image (made once, then kept in podman's storage), the two targets built
+// from deploy/Dockerfile and the brokers from deploy/brokers, as the README says. Everything they print goes to test-results/deploy-build.log.
 
 const LOG_DIR = join(ROOT, 'test-results');
 
@@ -47,6 +47,18 @@ export default async function setup(): Promise<void> {
         '-t',
         IMAGES[target],
         '.',
+      ]);
+    }
+    for (const target of ['rabbitmq', 'redis'] as const) {
+      await step(log, 'podman', [
+        'build',
+        '-f',
+        'deploy/brokers/Dockerfile',
+        '--target',
+        target,
+        '-t',
+        BROKERS[target],
+        'deploy/brokers',
       ]);
     }
   } finally {

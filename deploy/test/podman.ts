@@ -9,6 +9,11 @@ export const podmanEnv = { ...process.env, CONTAINERS_CONF } as NodeJS.ProcessEn
 
 /** The tags the README's build commands give, and the names the Kubernetes manifests use. */
 export const IMAGES = { api: 'localhost/visionq-api:latest', worker: 'localhost/visionq-worker:latest' };
+/** RabbitMQ and Redis from Debian's packages (deploy/brokers), for compose and the played manifests. */
+export const BROKERS = {
+  rabbitmq: 'localhost/visionq-rabbitmq:debian',
+  redis: 'localhost/visionq-redis:debian',
+};
 
 export interface Ran {
   code: number;
