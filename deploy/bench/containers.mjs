@@ -117,15 +117,11 @@ try {
   await sleep(5_000);
   const idle = { api: memoryMiB(names.api), worker: memoryMiB(names.worker) };
 
-  const photo = await sharp({ create: { width, height, channels: 3, background: { r: 90, g: 140, b: 60 } } })
-    .composite([
-      {
-        input: Buffer.from(
-          `<svg width="${width}" height="${height}"><circle cx="${width / 2}" cy="${height / 2}" r="${height / 3}" fill="#c00"/></svg>`,
-        ),
-      },
-    ])
-    .jpeg({ quality: 90 })
+  // A phone-photo-sized JPEG: noise compresses like a detailed camera picture (a couple of MB), not like a flat fill.
+  const photo = await sharp({
+    create: { width, height, channels: 3, noise: { type: 'gaussian', mean: 128, sigma: 40 } },
+  })
+    .jpeg({ quality: 85 })
     .toBuffer();
   const peak = { ...idle };
   let sampling = true;
