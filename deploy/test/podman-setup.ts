@@ -1,5 +1,5 @@
 import { createWriteStream, mkdirSync } from 'node:fs';
-import { spawn } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
 import { join } from 'node:path';
 import { BROKERS, IMAGES, podmanEnv } from './podman.js';
 import { DEPLOY, ROOT } from './support.js';
@@ -30,6 +30,15 @@ function step(log: NodeJS.WritableStream, command: string, args: string[]): Prom
 export default async function setup(): Promise<void> {
   // For working on the tests themselves: the images from the last build, whatever changed since.
   if (process.env.DEPLOY_REUSE_IMAGES === '1') return;
+  const missing = ['podman', 'podman-compose', 'debootstrap', 'runc'].filter(
+    (command) =>
+      spawnSync('sh', ['-c', `command -v ${command} || test -x /usr/sbin/${command}`]).status !== 0,
+  );
+  if (missing.length > 0) {
+    throw new Error(
+      `${missing.join(', ')} missing: apt-get install podman podman-compose runc netavark aardvark-dns debootstrap (.ci/run does)`,
+    );
+  }
   mkdirSync(LOG_DIR, { recursive: true });
   const log = createWriteStream(join(LOG_DIR, 'deploy-build.log'));
   try {
