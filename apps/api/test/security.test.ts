@@ -3,8 +3,8 @@ import { connect, type AddressInfo } from 'node:net';
 import { Writable } from 'node:stream';
 import request from 'supertest';
 import { afterAll, describe, expect, it } from 'vitest';
+import { BufferPool } from '@visionq/core/buffer-pool';
 import {
-  BufferPool,
   InMemoryResultStore,
   InMemoryTaskQueue,
   type QueuedTask,

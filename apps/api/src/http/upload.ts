@@ -4,9 +4,9 @@ import {
   InvalidRequestError,
   TooLargeError,
   UnsupportedTypeError,
-  type BufferPool,
   type VisionqError,
 } from '@visionq/core';
+import type { BufferPool } from '@visionq/core/buffer-pool';
 
 export const IMAGE_FIELD = 'image';
 
