@@ -1,11 +1,6 @@
 import type { Request } from 'express';
 import busboy from 'busboy';
-import {
-  InvalidRequestError,
-  TooLargeError,
-  UnsupportedTypeError,
-  type VisionqError,
-} from '@visionq/core';
+import { InvalidRequestError, TooLargeError, UnsupportedTypeError, type VisionqError } from '@visionq/core';
 import type { BufferPool } from '@visionq/core/buffer-pool';
 
 export const IMAGE_FIELD = 'image';

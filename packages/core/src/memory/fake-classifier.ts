@@ -48,7 +48,8 @@ export class FakeClassifier implements Classifier {
     this.#topK = Math.min(options.topK ?? 3, this.model.labels.length);
     this.#delayMs = options.delayMs ?? 0;
     this.slots = options.slots ?? 1;
-    if (!Number.isInteger(this.slots) || this.slots < 1) throw new RangeError('slots must be a positive integer');
+    if (!Number.isInteger(this.slots) || this.slots < 1)
+      throw new RangeError('slots must be a positive integer');
   }
 
   async classify(images: readonly Uint8Array[]): Promise<Classification[]> {
