@@ -1,15 +1,19 @@
 import {
   FakeClassifier,
-  InMemoryBroker,
   InMemoryResultStore,
-  InMemoryTaskQueue,
   newQueuedRecord,
   toVisionqError,
   type Classification,
   type ResultStore,
   type TaskQueue,
 } from '@visionq/core';
-import { ONE_PIXEL_PNG, eventually, taskMessage, type TaskQueueHarness } from '@visionq/core/testing';
+import {
+  ONE_PIXEL_PNG,
+  eventually,
+  inMemoryTaskQueueHarness,
+  taskMessage,
+  type TaskQueueHarness,
+} from '@visionq/core/testing';
 import { describe, expect, it } from 'vitest';
 import { probeServer } from '../../../test/support/servers.js';
 import { amqpHarness } from '../../queue-amqp/test/harness.js';
@@ -103,24 +107,7 @@ const queues: { name: string; available: boolean; harness: () => Promise<TaskQue
   {
     name: 'the in-memory queue',
     available: true,
-    harness: async () => {
-      const broker = new InMemoryBroker();
-      const clients: InMemoryTaskQueue[] = [];
-      return {
-        deliveryLimit: 3,
-        connect: async () => {
-          const client = new InMemoryTaskQueue({ broker, queue: 'failure-rule', deliveryLimit: 3 });
-          clients.push(client);
-          return client;
-        },
-        crash: async (queue) => (queue as InMemoryTaskQueue).crash(),
-        deadLettered: async () => broker.deadLettered('failure-rule'),
-        publishRaw: async (message, image) => broker.publishRaw('failure-rule', message, image),
-        cleanup: async () => {
-          await Promise.all(clients.map((client) => client.close()));
-        },
-      };
-    },
+    harness: async () => inMemoryTaskQueueHarness({ deliveryLimit: 3 }),
   },
   { name: 'RabbitMQ', available: amqp.available, harness: () => amqpHarness(amqp.url) },
 ];
