@@ -3,7 +3,7 @@ import globals from 'globals';
 import tseslint from 'typescript-eslint';
 
 export default tseslint.config(
-  { ignores: ['**/dist/**', '**/node_modules/**', 'test-results/**', '**/*.d.ts', 'models/**/.cache/**'] },
+  { ignores: ['**/dist/**', '**/node_modules/**', '**/test-results/**', '**/*.d.ts', 'models/**/.cache/**'] },
   js.configs.recommended,
   ...tseslint.configs.recommended,
   {
