@@ -17,7 +17,16 @@ export default tseslint.config(
     },
   },
   {
-    files: ['apps/**', 'scripts/**', 'examples/**', '**/test/**', '**/bench/**', '*.config.*', '.ci/**'],
+    files: [
+      'apps/**',
+      'scripts/**',
+      'packages/test-support/**',
+      'examples/**',
+      '**/test/**',
+      '**/bench/**',
+      '*.config.*',
+      '.ci/**',
+    ],
     rules: { 'no-restricted-properties': 'off' },
   },
   {
