@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { probeServer } from '../../test/support/servers.js';
+import { probeServer } from '@visionq/test-support/servers';
 import { httpSuite, SUITE_ENV } from '../../apps/api/test/e2e/http-suite.js';
 import { freePort } from '../../apps/api/test/e2e/processes.js';
 import { answers, containerState, IMAGES, podman, run, waitFor } from './podman.js';
