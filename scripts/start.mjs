@@ -3,7 +3,7 @@
 import { spawnSync } from 'node:child_process';
 
 const ENTRIES = {
-  'all-in-one': ['@visionq/api', 'apps/api/dist/all-in-one.js'],
+  'all-in-one': ['@visionq/all-in-one', 'apps/all-in-one/dist/main.js'],
   api: ['@visionq/api', 'apps/api/dist/main.js'],
   worker: ['@visionq/worker', 'apps/worker/dist/main.js'],
   token: ['@visionq/api', 'apps/api/dist/token.js'],

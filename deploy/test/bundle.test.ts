@@ -117,19 +117,20 @@ describe('the production bundle (what the images contain)', () => {
     const run = runImage('worker', {});
     expect(run.status).toBe(1);
     expect(run.stderr).toBe(
-      'visionq worker: invalid configuration: AMQP_URL: required (RabbitMQ and Redis)\n',
+      'visionq worker: invalid configuration: AMQP_URL, REDIS_URL: required (RabbitMQ and Redis)\n',
     );
   });
 
   it('the all-in-one serves /healthz and classifies an image with the baked-in model, then stops on SIGTERM', async () => {
     const port = await freePort();
-    const env = imageEnv('api', {
+    const env = imageEnv('all-in-one', {
       HOST: '127.0.0.1',
       PORT: String(port),
       AUTH_MODE: 'local',
       LOG_LEVEL: 'info',
     });
-    const child = spawn(process.execPath, ['apps/api/dist/all-in-one.js'], { cwd: app, env });
+    const [command, ...args] = targetCommand(stages, 'all-in-one');
+    const child = spawn(command as string, args, { cwd: app, env });
     let output = '';
     child.stdout.on('data', (chunk: Buffer) => (output += chunk));
     child.stderr.on('data', (chunk: Buffer) => (output += chunk));

@@ -1,7 +1,13 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { httpSuite, SUITE_ENV, tokenFor } from './e2e/http-suite.js';
-import { noisyJpeg } from './support.js';
-import { ENTRY, freePort, startProcess, waitUntilServing, type ServiceProcess } from './e2e/processes.js';
+import { httpSuite, SUITE_ENV, tokenFor } from '../../api/test/e2e/http-suite.js';
+import { noisyJpeg } from '../../api/test/support.js';
+import {
+  ENTRY,
+  freePort,
+  startProcess,
+  waitUntilServing,
+  type ServiceProcess,
+} from '../../api/test/e2e/processes.js';
 
 // The embedded default, as a newcomer starts it with `pnpm start`: nothing configured but the suite's limits.
 describe('all-in-one process, embedded (in-memory queue and store, local auth, bundled model)', () => {

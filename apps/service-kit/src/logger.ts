@@ -1,14 +1,15 @@
 import { pino, type Logger } from 'pino';
 
 /**
- * JSON logs. Tokens and image bytes never reach them: the Authorization header is redacted, request bodies are
- * never logged, and errors are logged by their code and cause, not with the request.
+ * JSON logs, one line each (`pino-pretty` reads them comfortably). Tokens and image bytes never reach them: the
+ * Authorization header is redacted, request bodies are never logged, and errors are logged by their code and
+ * cause, not with the request.
  */
-export function createLogger(level: string, destination?: NodeJS.WritableStream): Logger {
+export function createLogger(level: string, app: string, destination?: NodeJS.WritableStream): Logger {
   return pino(
     {
       level,
-      base: { service: 'visionq' },
+      base: { service: 'visionq', app },
       redact: {
         paths: [
           'req.headers.authorization',
