@@ -3,7 +3,7 @@
 // model).
 import { createMetrics, servingLine, startApi } from '@visionq/api';
 import { lowerThreadPoolPriority } from '@visionq/image-preprocess';
-import { createInfrastructure, createLogger, run, stopOnSignal } from '@visionq/service-kit';
+import { createInfrastructure, createLogger, run, stdout, stopOnSignal } from '@visionq/service-kit';
 import { createTaskProcessorMetrics } from '@visionq/task-processor/metrics';
 import { startWorker } from '@visionq/worker';
 import { loadAllInOneConfig } from './config.js';
@@ -12,7 +12,8 @@ run(async () => {
   // First, before anything uses libuv's pool: decoding must never crowd out the thread that serves HTTP.
   await lowerThreadPoolPriority();
   const config = loadAllInOneConfig(process.env);
-  const logger = createLogger(config.LOG_LEVEL, 'all-in-one');
+  const out = stdout();
+  const logger = createLogger(config.LOG_LEVEL, 'all-in-one', out);
   // One registry: the API's /metrics shows the worker loop's counts too.
   const metrics = createMetrics();
   const processorMetrics = createTaskProcessorMetrics(metrics.registry);
@@ -37,5 +38,5 @@ run(async () => {
     await worker.stop();
     await infrastructure.close();
   });
-  logger.flush(() => process.stderr.write(servingLine(api.url, config)));
+  out.write(servingLine(api.url, config));
 });

@@ -25,6 +25,12 @@ describe('all-in-one process, embedded (in-memory queue and store, local auth, b
 
   httpSuite(() => url);
 
+  it('says where it serves, the try-it page and the API description, in one line', () => {
+    expect(service.output()).toContain(
+      `visionq is serving on ${url}: try it at ${url}/, API description at ${url}/openapi.json (Ctrl-C stops it)\n`,
+    );
+  });
+
   it('logs a warning that local auth accepts unsigned tokens', () => {
     expect(service.output()).toMatch(/AUTH_MODE=local/);
   });

@@ -7,12 +7,13 @@ import { servingLine, startApi } from './start.js';
 run(async () => {
   const config = loadConfig(process.env);
   requireBrokers(config);
-  const logger = createLogger(config.LOG_LEVEL, 'api');
+  const out = stdout();
+  const logger = createLogger(config.LOG_LEVEL, 'api', out);
   const infrastructure = await createInfrastructure(config, logger);
   const api = await startApi({ config, logger, metrics: createMetrics(), infrastructure });
   stopOnSignal(logger, async () => {
     await api.stop();
     await infrastructure.close();
   });
-  logger.flush(() => process.stderr.write(servingLine(api.url, config)));
+  out.write(servingLine(api.url, config));
 });

@@ -1,11 +1,11 @@
-import { pino, type Logger } from 'pino';
+import { pino, type DestinationStream, type Logger } from 'pino';
 
 /**
  * JSON logs, one line each (`pino-pretty` reads them comfortably). Tokens and image bytes never reach them: the
  * Authorization header is redacted, request bodies are never logged, and errors are logged by their code and
  * cause, not with the request.
  */
-export function createLogger(level: string, app: string, destination?: NodeJS.WritableStream): Logger {
+export function createLogger(level: string, app: string, destination: DestinationStream = stdout()): Logger {
   return pino(
     {
       level,
@@ -21,7 +21,14 @@ export function createLogger(level: string, app: string, destination?: NodeJS.Wr
         censor: '[redacted]',
       },
     },
-    // Asynchronous writes: on Linux, writes to a stdout pipe block the event loop while the reader is slow.
-    destination ?? pino.destination({ dest: 1, sync: false }),
+    destination,
   );
+}
+
+/**
+ * Standard output, written asynchronously: on Linux, writes to a stdout pipe block the event loop while the
+ * reader is slow. A process that also prints a line for people writes it here, after its logs, in order.
+ */
+export function stdout(): DestinationStream {
+  return pino.destination({ dest: 1, sync: false });
 }
