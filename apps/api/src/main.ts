@@ -1,5 +1,12 @@
 // `pnpm start:api`: the API alone (production). Needs RabbitMQ and Redis.
-import { createInfrastructure, createLogger, requireBrokers, run, stopOnSignal } from '@visionq/service-kit';
+import {
+  createInfrastructure,
+  createLogger,
+  requireBrokers,
+  run,
+  stdout,
+  stopOnSignal,
+} from '@visionq/service-kit';
 import { loadConfig } from './config.js';
 import { createMetrics } from './metrics.js';
 import { servingLine, startApi } from './start.js';
