@@ -12,13 +12,13 @@ export const workerEnv = {
 };
 
 /** A separate worker's own metrics server. */
-const metricsEnv = {
+export const workerMetricsEnv = {
   // 9464, the port OpenTelemetry's Prometheus exporters default to; 0 turns the metrics server off.
   WORKER_METRICS_PORT: int(0, 65_535).default(9464),
   WORKER_METRICS_HOST: z.string().min(1).default('127.0.0.1'),
 };
 
-const workerShape = { ...brokerEnv, ...processEnv, ...workerEnv, ...metricsEnv };
+const workerShape = { ...brokerEnv, ...processEnv, ...workerEnv, ...workerMetricsEnv };
 
 export type WorkerConfig = z.infer<z.ZodObject<typeof workerShape>> & {
   AMQP_URL: string;

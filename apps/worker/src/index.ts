@@ -2,6 +2,7 @@ export {
   loadWorkerConfig,
   withModelPath,
   workerEnv,
+  workerMetricsEnv,
   type WorkerConfig,
   type WorkerSettings,
 } from './config.js';
