@@ -2,7 +2,7 @@
 // are set, the in-memory queue and store where not; with nothing set, the embedded default (local auth, bundled
 // model).
 import { createMetrics, servingLine, startApi } from '@visionq/api';
-import { lowerThreadPoolPriority } from '@visionq/image-preprocess';
+import { lowerThreadPoolPriority } from '@visionq/image-preprocess/thread-priority';
 import { createInfrastructure, createLogger, run, stdout, stopOnSignal } from '@visionq/service-kit';
 import { createTaskProcessorMetrics } from '@visionq/task-processor/metrics';
 import { startWorker } from '@visionq/worker';

@@ -4,13 +4,8 @@ import express, { type Express } from 'express';
 import helmet from 'helmet';
 import { pinoHttp } from 'pino-http';
 import type { Logger } from 'pino';
-import {
-  NotFoundError,
-  type BufferPool,
-  type ResultStore,
-  type TaskQueue,
-  type TokenVerifier,
-} from '@visionq/core';
+import { NotFoundError, type ResultStore, type TaskQueue, type TokenVerifier } from '@visionq/core';
+import type { BufferPool } from '@visionq/core/buffer-pool';
 import type { ImageInfo } from '@visionq/image-preprocess';
 import { requireUser } from './http/auth.js';
 import { errorHandler } from './http/errors.js';

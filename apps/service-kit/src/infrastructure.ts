@@ -1,10 +1,5 @@
-import {
-  BufferPool,
-  InMemoryResultStore,
-  InMemoryTaskQueue,
-  type ResultStore,
-  type TaskQueue,
-} from '@visionq/core';
+import { InMemoryResultStore, InMemoryTaskQueue, type ResultStore, type TaskQueue } from '@visionq/core';
+import { BufferPool } from '@visionq/core/buffer-pool';
 import { createAmqpTaskQueue, type AmqpTaskQueue, type AmqpTaskQueueEvents } from '@visionq/queue-amqp';
 import { createRedisClient, createRedisResultStore } from '@visionq/result-store-redis';
 import type { Logger } from 'pino';

@@ -1,6 +1,6 @@
 import type { Request } from 'express';
 import type { StorageEngine } from 'multer';
-import type { BufferPool } from '@visionq/core';
+import type { BufferPool } from '@visionq/core/buffer-pool';
 
 /** What an upload's size is guessed at when the request does not declare it (chunked transfer). */
 const UNDECLARED_SIZE_GUESS = 256 * 1024;

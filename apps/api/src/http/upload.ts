@@ -1,12 +1,7 @@
 import type { Request, Response } from 'express';
 import multer, { MulterError } from 'multer';
-import {
-  InvalidRequestError,
-  TooLargeError,
-  UnsupportedTypeError,
-  type BufferPool,
-  type VisionqError,
-} from '@visionq/core';
+import { InvalidRequestError, TooLargeError, UnsupportedTypeError, type VisionqError } from '@visionq/core';
+import type { BufferPool } from '@visionq/core/buffer-pool';
 import { PooledSink, PooledStorage, sizeHint, type PooledFile } from './pooled-storage.js';
 
 export const IMAGE_FIELD = 'image';
