@@ -1,16 +1,7 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { z } from 'zod';
-import {
-  ConfigError,
-  bool,
-  brokerEnv,
-  configError,
-  int,
-  parseEnv,
-  processEnv,
-  repoPath,
-  requireBrokers,
-} from '@visionq/service-kit';
+import { ConfigError, configError, parseEnv, repoPath, requireBrokers } from '@visionq/service-kit';
+import { bool, brokerEnv, int, processEnv } from '@visionq/service-kit';
 
 export { ConfigError, requireBrokers };
 
