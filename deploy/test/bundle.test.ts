@@ -86,9 +86,16 @@ beforeAll(() => {
 
 describe('the production bundle (what the images contain)', () => {
   it('has what each image runs, the model, and nothing it must not have', () => {
-    for (const target of ['api', 'worker']) {
+    for (const target of ['api', 'worker', 'all-in-one']) {
       expect(existsSync(join(app, targetCommand(stages, target)[1] as string)), target).toBe(true);
     }
+    // The API image carries no inference: no onnxruntime, no classifier, no worker loop.
+    for (const name of ['onnxruntime-node', '@visionq/onnx-classifier', '@visionq/task-processor']) {
+      expect(existsSync(join(app, 'apps/api/node_modules', name)), name).toBe(false);
+    }
+    expect(
+      readdirSync(join(app, 'apps/api/node_modules/.pnpm')).filter((d) => d.startsWith('onnxruntime')),
+    ).toEqual([]);
     expect(existsSync(fromImage(targetEnv(stages, 'api').MODEL_PATH as string))).toBe(true);
     expect(existsSync(join(app, 'apps/api/public/index.html'))).toBe(true);
     // Production dependencies only, no secrets, no tests, Linux binaries only.
