@@ -46,7 +46,13 @@ export function resolveAuth<Values extends ApiEnv>(
 ): Omit<Values, 'AUTH_MODE' | 'FIREBASE_PROJECT_ID'> & Pick<Config, 'AUTH_MODE' | 'FIREBASE_PROJECT_ID'> {
   const defaultKey = repoPath('secrets/firebase-key.json');
   const keyFile = values.GOOGLE_APPLICATION_CREDENTIALS ?? (existsSync(defaultKey) ? defaultKey : undefined);
-  const authMode = values.AUTH_MODE ?? (values.FIREBASE_PROJECT_ID || keyFile ? 'firebase' : 'local');
+  // The emulator variable says "development" louder than a project id or a key file does.
+  const implied = values.FIREBASE_AUTH_EMULATOR_HOST
+    ? 'local'
+    : values.FIREBASE_PROJECT_ID || keyFile
+      ? 'firebase'
+      : 'local';
+  const authMode = values.AUTH_MODE ?? implied;
   const projectId =
     values.FIREBASE_PROJECT_ID ??
     (authMode === 'firebase' && keyFile ? projectIdFromKeyFile(keyFile) : undefined) ??

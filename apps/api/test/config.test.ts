@@ -75,8 +75,11 @@ describe('configuration', () => {
     expect(() => loadConfig(env)).toThrow(
       /AUTH_MODE=firebase and FIREBASE_AUTH_EMULATOR_HOST cannot be set together/,
     );
-    // Local mode with the emulator is the supported pairing.
+    // Local mode with the emulator is the supported pairing, and what the emulator variable implies.
     expect(loadConfig({ FIREBASE_AUTH_EMULATOR_HOST: '127.0.0.1:9099' }).AUTH_MODE).toBe('local');
+    expect(
+      loadConfig({ FIREBASE_PROJECT_ID: 'my-app', FIREBASE_AUTH_EMULATOR_HOST: '127.0.0.1:9099' }),
+    ).toMatchObject({ AUTH_MODE: 'local', FIREBASE_PROJECT_ID: 'my-app' });
   });
 
   it('production processes demand AMQP_URL and REDIS_URL', () => {
