@@ -1,8 +1,11 @@
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { probeServer } from '@visionq/test-support/servers';
-import { httpSuite, SUITE_ENV } from '../../apps/api/test/e2e/http-suite.js';
+import { httpSuite, SUITE_ENV, tokenFor } from '../../apps/api/test/e2e/http-suite.js';
 import { freePort } from '../../apps/api/test/e2e/processes.js';
 import { answers, containerState, IMAGES, podman, run, waitFor } from './podman.js';
+import { ROOT } from './support.js';
 
 // The two images as built by deploy/Dockerfile, run the way compose and the manifests run them (read-only root,
 // no capabilities, no privilege escalation, a tmpfs on /tmp), on the host's network against the RabbitMQ and
@@ -148,3 +151,38 @@ describe.skipIf(!amqp.available || !redis.available)(
     });
   },
 );
+
+// The single-host image: the API and a worker in one process, embedded queue and store, local auth on loopback
+// (as `pnpm start`), the same hardening.
+describe('the all-in-one image', () => {
+  const name = `visionq-test-all-in-one-${process.pid}`;
+  afterAll(async () => {
+    await run('podman', ['rm', '-f', '-t', '0', name]);
+  });
+
+  it('classifies a photo in one request, then exits 0 on SIGTERM', async () => {
+    const port = await freePort();
+    const url = `http://127.0.0.1:${port}`;
+    await podman(
+      'run',
+      '-d',
+      '--name',
+      name,
+      '--network',
+      'host',
+      ...HARDENED,
+      ...env({ AUTH_MODE: 'local', HOST: '127.0.0.1', PORT: String(port) }),
+      IMAGES['all-in-one'],
+    );
+    await waitFor('the all-in-one ready', () => answers(`${url}/readyz`), 120_000);
+    const response = await fetch(`${url}/predict?wait=20`, {
+      method: 'POST',
+      headers: { Authorization: `Bearer ${tokenFor(`solo-${process.pid}`)}`, 'Content-Type': 'image/jpeg' },
+      body: readFileSync(join(ROOT, 'models/traffic-signs/samples/stop.jpg')),
+    });
+    expect(response.status).toBe(200);
+    expect(await response.json()).toMatchObject({ status: 'succeeded', result: { label: 'stop' } });
+    await podman('stop', '-t', String(GRACE_SECONDS), name);
+    expect((await containerState(name)).ExitCode).toBe(0);
+  });
+});

@@ -43,7 +43,7 @@ export default async function setup(): Promise<void> {
   const log = createWriteStream(join(LOG_DIR, 'deploy-build.log'));
   try {
     await step(log, 'bash', [join(DEPLOY, 'base-image.sh')]);
-    for (const target of ['api', 'worker'] as const) {
+    for (const target of ['api', 'worker', 'all-in-one'] as const) {
       // Docker's image format: OCI's has no HEALTHCHECK, and podman would drop the API's.
       await step(log, 'podman', [
         'build',

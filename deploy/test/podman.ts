@@ -8,7 +8,11 @@ export const CONTAINERS_CONF = join(DEPLOY, 'containers.conf');
 export const podmanEnv = { ...process.env, CONTAINERS_CONF } as NodeJS.ProcessEnv;
 
 /** The tags the README's build commands give, and the names the Kubernetes manifests use. */
-export const IMAGES = { api: 'localhost/visionq-api:latest', worker: 'localhost/visionq-worker:latest' };
+export const IMAGES = {
+  api: 'localhost/visionq-api:latest',
+  worker: 'localhost/visionq-worker:latest',
+  'all-in-one': 'localhost/visionq:latest',
+};
 /** RabbitMQ and Redis from Debian's packages (deploy/brokers), for compose and the played manifests. */
 export const BROKERS = {
   rabbitmq: 'localhost/visionq-rabbitmq:debian',
