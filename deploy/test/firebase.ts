@@ -1,8 +1,8 @@
-import { generateKeyPairSync, randomUUID } from 'node:crypto';
-import { chmodSync, copyFileSync, mkdtempSync, writeFileSync } from 'node:fs';
+import { chmodSync, copyFileSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { idTokenClaims, makeSigningKey, signRs256 } from '../../packages/auth-firebase/test/support/keys.js';
+import { writeServiceAccountKey } from '../../packages/auth-firebase/test/support/service-account.js';
 
 // Firebase for the API in its production configuration (AUTH_MODE=firebase, a service-account key mounted as a
 // file), where Google cannot be reached: as the auth package's tests do, the tests sign ID tokens with a key
@@ -27,19 +27,9 @@ export function makeFirebase() {
     writeFileSync(join(dir, name), content);
     chmodSync(join(dir, name), 0o644);
   };
-  const { privateKey } = generateKeyPairSync('rsa', { modulusLength: 2048 });
-  file(
-    'firebase-key.json',
-    JSON.stringify({
-      type: 'service_account',
-      project_id: PROJECT_ID,
-      private_key_id: randomUUID().replaceAll('-', ''),
-      private_key: privateKey.export({ type: 'pkcs8', format: 'pem' }),
-      client_email: `firebase-adminsdk@${PROJECT_ID}.iam.gserviceaccount.com`,
-      client_id: '1',
-      token_uri: 'https://oauth2.googleapis.com/token',
-    }),
-  );
+  const account = writeServiceAccountKey(PROJECT_ID);
+  file('firebase-key.json', readFileSync(account.keyFile, 'utf8'));
+  account.remove();
   const tls = makeSigningKey('googleapis stand-in', [STAND_IN_HOST]);
   file('googleapis.key', tls.privateKey.export({ type: 'pkcs8', format: 'pem' }).toString());
   file('googleapis.pem', tls.certificatePem);
