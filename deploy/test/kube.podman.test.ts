@@ -124,7 +124,7 @@ describe('deploy/k8s with podman kube play', () => {
 
   afterAll(async () => {
     await run('podman', ['kube', 'down', manifest]);
-    await run('podman', ['rm', '-f', '-t', '0', `${tag}-rabbitmq`, `${tag}-redis`, `${tag}-google`]);
+    await run('podman', ['rm', '-f', '-v', '-t', '0', `${tag}-rabbitmq`, `${tag}-redis`, `${tag}-google`]);
     await run('podman', ['secret', 'rm', 'visionq-brokers']);
     await run('podman', ['network', 'rm', '-f', tag]);
     rmSync(firebase.dir, { recursive: true, force: true });
