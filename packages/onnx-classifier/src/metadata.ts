@@ -52,11 +52,13 @@ export const ModelMetadataSchema = z
     });
   })
   .transform(({ noneLabel, ...metadata }) => {
-    if (!noneLabel) return metadata;
-    const listed = metadata.labels.find((label) => label.id === noneLabel.id);
-    const names = noneLabel.names ?? listed?.names;
-    const resolved: LabelInfo = names ? { id: noneLabel.id, names } : { id: noneLabel.id };
-    return { ...metadata, noneLabel: resolved };
+    const result: typeof metadata & { noneLabel?: LabelInfo } = metadata;
+    if (!noneLabel) return result;
+    const given: LabelInfo = noneLabel;
+    const labels: readonly LabelInfo[] = metadata.labels;
+    const names = given.names ?? labels.find((label) => label.id === given.id)?.names;
+    result.noneLabel = names ? { id: given.id, names } : { id: given.id };
+    return result;
   });
 
 export type ModelMetadataInput = z.input<typeof ModelMetadataSchema>;
