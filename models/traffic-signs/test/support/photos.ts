@@ -17,7 +17,10 @@ export function heldOutPhotos(): HeldOutPhotos {
     try {
       listing = execFileSync('dpkg', ['-L', pkg], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'] });
     } catch {
-      return { files: [], missing: `${pkg} is not installed (apt-get install ${HELD_OUT_PACKAGES.join(' ')})` };
+      return {
+        files: [],
+        missing: `${pkg} is not installed (apt-get install ${HELD_OUT_PACKAGES.join(' ')})`,
+      };
     }
     files.push(...listing.split('\n').filter((f) => /^\/usr\/share\/backgrounds\/[^/]+\.jpe?g$/i.test(f)));
   }
