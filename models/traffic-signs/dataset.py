@@ -97,7 +97,7 @@ def load(split, n, size, cache_dir, workers):
         ):
             images[start : start + count] = imgs
             labels[start : start + count] = labs
-            if done % 8 == 0 or done == len(jobs):
+            if done % 2 == 0 or done == len(jobs):
                 print(f"generating {split}: {start + count}/{n} after {time.time() - t0:.0f}s", flush=True)
     np.save(path + ".labels.npy", labels)
     np.save(path, images)
