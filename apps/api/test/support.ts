@@ -29,6 +29,8 @@ export const MODEL = {
     { id: 'speed_limit_50', names: { en: 'Speed limit 50', es: 'Límite de velocidad 50' } },
     { id: 'yield', names: { en: 'Yield', es: 'Ceda el paso' } },
   ],
+  // No floor by default: every answer is recognised unless a request asks for one (?min_confidence=).
+  noneLabel: { id: 'no_sign', names: { en: 'No sign recognised', es: 'No se reconoce ninguna señal' } },
 };
 
 export interface TestService {

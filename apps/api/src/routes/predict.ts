@@ -12,7 +12,7 @@ import {
 import type { ApiDeps } from '../deps.js';
 import { pendingBody, terminalBody } from '../http/result-body.js';
 import { readUpload } from '../http/upload.js';
-import { clientGone, waitSeconds } from '../http/wait.js';
+import { clientGone, minConfidence, waitSeconds } from '../http/wait.js';
 
 const IDEMPOTENCY_KEY = /^[\x21-\x7e]{1,255}$/;
 
@@ -24,6 +24,7 @@ export function predictRoute(deps: ApiDeps): Router {
   return Router().post('/predict', async (req, res) => {
     const uid = res.locals.uid as string;
     const wait = waitSeconds(req);
+    const floor = minConfidence(req);
     const key = req.get('idempotency-key');
     if (key !== undefined && !IDEMPOTENCY_KEY.test(key)) {
       throw new InvalidRequestError('Idempotency-Key must be 1–255 visible ASCII characters');
@@ -32,7 +33,7 @@ export function predictRoute(deps: ApiDeps): Router {
     const image = await upload(req);
     let record: ResultRecord;
     try {
-      record = await accept(req, uid, image, key);
+      record = await accept(req, uid, image, key, floor);
     } finally {
       // Queued (the queue retained it, or copied it) or refused: either way this request is done with it.
       uploads.release(image);
@@ -54,10 +55,17 @@ export function predictRoute(deps: ApiDeps): Router {
     uid: string,
     image: Uint8Array,
     key: string | undefined,
+    floor: number | undefined,
   ): Promise<ResultRecord> {
     const { type } = await inspectImage(image);
     const taskId = randomUUID();
-    const fingerprint = key && createHash('sha256').update(image).digest('base64url');
+    // The floor is part of the request: the same key with another floor is another request.
+    const fingerprint =
+      key &&
+      createHash('sha256')
+        .update(image)
+        .update(`\n${floor ?? ''}`)
+        .digest('base64url');
     const created = await store.create(
       newQueuedRecord(taskId, uid),
       key && fingerprint ? { idempotency: { key, fingerprint } } : {},
@@ -73,6 +81,7 @@ export function predictRoute(deps: ApiDeps): Router {
       owner: uid,
       contentType: type,
       timestamp: Date.now(),
+      ...(floor === undefined ? {} : { minConfidence: floor }),
       schemaVersion: TASK_MESSAGE_SCHEMA_VERSION,
     };
     try {
