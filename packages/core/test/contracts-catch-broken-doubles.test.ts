@@ -160,7 +160,11 @@ describe('the ResultStore contract fails broken stores', () => {
 
 /** A FakeClassifier harness whose classifiers answer through `broken` instead of as they should. */
 function classifierHarness(
-  broken: (fake: FakeClassifier, images: readonly Uint8Array[], options?: ClassifyOptions) => Promise<Classification[]>,
+  broken: (
+    fake: FakeClassifier,
+    images: readonly Uint8Array[],
+    options?: ClassifyOptions,
+  ) => Promise<Classification[]>,
 ): ClassifierHarnessFactory {
   const wrap = (model?: ModelInfo) => {
     const fake = new FakeClassifier(model ? { model } : {});
@@ -177,7 +181,8 @@ function classifierHarness(
       classifier,
       images: async () => [png(1), png(2), png(3)],
       undecodable: async () => [new Uint8Array(0)],
-      withRule: async (rule) => wrap({ name: 'fake', version: '1', labels: classifier.model.labels, ...rule }),
+      withRule: async (rule) =>
+        wrap({ name: 'fake', version: '1', labels: classifier.model.labels, ...rule }),
       cleanup: () => classifier.close(),
     };
   };

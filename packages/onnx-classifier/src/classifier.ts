@@ -155,7 +155,9 @@ export class OnnxClassifier implements Classifier {
     const chunks: number[][] = [];
     for (let start = 0; start < images.length; start += size)
       chunks.push(Array.from({ length: Math.min(size, images.length - start) }, (_, i) => start + i));
-    await Promise.all(chunks.map((chunk) => this.#batches(() => this.#runBatch(images, chunk, results, floor))));
+    await Promise.all(
+      chunks.map((chunk) => this.#batches(() => this.#runBatch(images, chunk, results, floor))),
+    );
     return results;
   }
 

@@ -36,8 +36,11 @@ async function harness(options: OnnxClassifierOptions): Promise<ClassifierHarnes
     images,
     undecodable,
     withRule: async (rule: RecognitionRule) => {
-      const { noneLabel: _, minConfidence: __, ...metadata } =
-        options.metadata ?? (await loadModelMetadata(metadataPathFor(options.modelPath)));
+      const {
+        noneLabel: _,
+        minConfidence: __,
+        ...metadata
+      } = options.metadata ?? (await loadModelMetadata(metadataPathFor(options.modelPath)));
       const other = await createOnnxClassifier({ ...options, metadata: { ...metadata, ...rule } });
       others.push(other);
       return other;

@@ -38,7 +38,10 @@ describe('scores', () => {
     const unsure = toPrediction([0, 2, 1], labels, 'logits', 2, rule);
     expect(unsure).toMatchObject({ label: 'none', names: { en: 'Nothing' }, recognized: false });
     expect(unsure.confidence).toBe(unsure.top_k[0]?.confidence);
-    expect(toPrediction([0, 2, 1], labels, 'logits', 2, rule, 0.5)).toMatchObject({ label: 'b', recognized: true });
+    expect(toPrediction([0, 2, 1], labels, 'logits', 2, rule, 0.5)).toMatchObject({
+      label: 'b',
+      recognized: true,
+    });
     expect(toPrediction([0, 9, 1], labels, 'logits', 2, { noneLabel: { id: 'b' } })).toMatchObject({
       label: 'b',
       recognized: false,

@@ -115,7 +115,11 @@ export function createTaskProcessor(options: TaskProcessorOptions): TaskProcesso
   };
 }
 
-function withFloor(result: Classification, floor: number | undefined, classifier: Classifier): Classification {
+function withFloor(
+  result: Classification,
+  floor: number | undefined,
+  classifier: Classifier,
+): Classification {
   if (!result.ok || floor === undefined) return result;
   return { ok: true, prediction: recognize(result.prediction, classifier.model, floor) };
 }

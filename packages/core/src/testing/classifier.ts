@@ -166,7 +166,8 @@ export function classifierContract(
     withHarness(async (h) => {
       const images = await h.images();
       const strict = await h.withRule({ minConfidence: 1 });
-      for (const p of await predict(expect, strict, images, { minConfidence: 0 })) expect(p.recognized).toBe(true);
+      for (const p of await predict(expect, strict, images, { minConfidence: 0 }))
+        expect(p.recognized).toBe(true);
       const lenient = await h.withRule({});
       for (const p of await predict(expect, lenient, images, { minConfidence: 1 }))
         expect(p.recognized).toBe(p.confidence >= 1);
@@ -181,7 +182,10 @@ export function classifierContract(
   }) =>
     withHarness(async (h) => {
       const images = await h.images();
-      const noneLabel = { id: 'nothing_recognised', names: { en: 'Nothing recognised', es: 'Nada reconocido' } };
+      const noneLabel = {
+        id: 'nothing_recognised',
+        names: { en: 'Nothing recognised', es: 'Nada reconocido' },
+      };
       const guesses = await predict(expect, await h.withRule({}), images);
       const answers = await predict(expect, await h.withRule({ minConfidence: 1, noneLabel }), images);
       answers.forEach((p, i) => {
@@ -200,7 +204,11 @@ export function classifierContract(
       const images = await h.images();
       const guesses = await predict(expect, await h.withRule({}), images);
       const noneId = (guesses[0] as Prediction).label;
-      const answers = await predict(expect, await h.withRule({ minConfidence: 0, noneLabel: { id: noneId } }), images);
+      const answers = await predict(
+        expect,
+        await h.withRule({ minConfidence: 0, noneLabel: { id: noneId } }),
+        images,
+      );
       answers.forEach((p, i) => {
         const guess = guesses[i] as Prediction;
         expect(p.recognized).toBe(guess.label !== noneId);
