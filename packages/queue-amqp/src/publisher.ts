@@ -1,5 +1,6 @@
 import { InvalidMessageError, TaskMessageSchema, UnavailableError, type QueuedTask } from '@visionq/core';
-import type { ConfirmChannel, Message, RecoveringChannelModel } from 'amqplib';
+import type { ConfirmChannel, Message } from 'amqplib';
+import type { FailoverConnection } from './failover.js';
 import { publishProperties } from './codec.js';
 import type { Settings } from './options.js';
 import { withTimeout } from './timeout.js';
@@ -7,7 +8,7 @@ import { declareTopology } from './topology.js';
 
 /** Publishes on one confirm channel, re-created after the connection or the channel was lost. */
 export class Publisher {
-  readonly #model: RecoveringChannelModel;
+  readonly #model: FailoverConnection;
   readonly #settings: Settings;
   readonly #queue: string;
   readonly #timeoutMs: number;
@@ -16,7 +17,7 @@ export class Publisher {
   /** Message ids the broker returned as unroutable; the return always arrives before the confirm. */
   readonly #returned = new Set<string>();
 
-  constructor(model: RecoveringChannelModel, settings: Settings, connected: () => boolean) {
+  constructor(model: FailoverConnection, settings: Settings, connected: () => boolean) {
     this.#model = model;
     this.#connected = connected;
     this.#settings = settings;
