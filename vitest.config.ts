@@ -15,6 +15,8 @@ export default defineConfig({
       '**/*.disruptive.test.ts',
       '**/*.alone.test.ts',
       '**/*.faults.test.ts',
+      '**/*.cluster.test.ts',
+      '**/*.jepsen.test.ts',
     ],
     reporters: ['default', ['json', { outputFile: 'test-results/main.json' }]],
   },

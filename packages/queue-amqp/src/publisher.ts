@@ -3,7 +3,7 @@ import type { ConfirmChannel, Message } from 'amqplib';
 import type { FailoverConnection } from './failover.js';
 import { publishProperties } from './codec.js';
 import type { Settings } from './options.js';
-import { withTimeout } from './timeout.js';
+import { closeWithin, withTimeout } from './timeout.js';
 import { declareTopology } from './topology.js';
 
 /** Publishes on one confirm channel, re-created after the connection or the channel was lost. */
@@ -40,7 +40,11 @@ export class Publisher {
       // The caller was already told it failed (and may publish it again): a late send would duplicate it.
       if (abandoned) return;
       await new Promise<void>((resolve, reject) => {
-        const settle = (error: unknown) => (error ? reject(error) : resolve());
+        const settle = (error: unknown) => {
+          if (!error) return resolve();
+          this.#retire(current, channel);
+          reject(error);
+        };
         try {
           channel.sendToQueue(this.#queue, image, publishProperties(message), settle);
         } catch (error) {
@@ -73,6 +77,20 @@ export class Publisher {
       void declareTopology(this.#model, this.#settings).catch(() => undefined);
       throw new UnavailableError(`queue ${this.#queue} does not exist: the task was not queued`);
     }
+  }
+
+  /**
+   * Takes a channel whose publish was nacked out of use. In a cluster, a channel that published while its
+   * quorum queue changed leader can go on nacking every publish (seen with RabbitMQ 3.10) while a new channel
+   * works at once. It is closed once the publishes still in flight on it are settled.
+   */
+  #retire(current: Promise<ConfirmChannel>, channel: ConfirmChannel): void {
+    if (this.#channel !== current) return;
+    this.#channel = undefined;
+    void channel
+      .waitForConfirms()
+      .catch(() => undefined)
+      .then(() => closeWithin(channel, this.#timeoutMs));
   }
 
   #confirmChannel(): Promise<ConfirmChannel> {

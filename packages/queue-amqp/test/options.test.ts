@@ -25,7 +25,11 @@ describe('createAmqpTaskQueue options', () => {
       /reconnect.maxDelayMs/,
     ],
     ['an empty list of urls', { url: [] }, /missing option: url/],
-    ['a list with a url of another scheme', { url: ['amqp://a', 'http://b'] }, /option url\[1\] must be amqp/],
+    [
+      'a list with a url of another scheme',
+      { url: ['amqp://a', 'http://b'] },
+      /option url\[1\] must be amqp/,
+    ],
     ['events that are not an object', { url: 'amqp://localhost', events: 'nope' as never }, /option events/],
     [
       'a deadLettered observer that is not a function',
