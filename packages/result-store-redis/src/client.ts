@@ -56,3 +56,38 @@ export function createRedisClient(url: string, options: RedisOptions = {}): Redi
     );
   return new Redis(url, { ...FAIL_FAST_OPTIONS, ...options });
 }
+
+/**
+ * Creates an ioredis client that finds the primary through Redis Sentinel: `sentinels` are `host:port` pairs
+ * (any number; one that answers is enough), `name` the primary's name in their configuration. On top of
+ * `FAIL_FAST_OPTIONS` it reconnects at once when the sentinels announce a failover, and when a node answers
+ * `READONLY` (it was the primary and has been demoted), so that writes follow the new primary. `options` are
+ * ioredis options and override these: `password` and `tls` for the data nodes, `sentinelPassword` and
+ * `sentinelTLS` (with `enableTLSForSentinelMode`) for the sentinels.
+ */
+export function createRedisSentinelClient(
+  sentinels: readonly string[],
+  name: string,
+  options: RedisOptions = {},
+): Redis {
+  if (!Array.isArray(sentinels) || sentinels.length === 0)
+    throw new InvalidRequestError('redis sentinels: give at least one host:port');
+  if (typeof name !== 'string' || name === '')
+    throw new InvalidRequestError("redis sentinel name: missing (the primary's name in sentinel.conf)");
+  const addresses = sentinels.map((entry) => {
+    const match = /^\[?([^\]]+?)\]?:(\d{1,5})$/.exec(typeof entry === 'string' ? entry.trim() : '');
+    const port = Number(match?.[2]);
+    if (!match || port < 1 || port > 65_535)
+      throw new InvalidRequestError(`redis sentinel address must be host:port, not ${JSON.stringify(entry)}`);
+    return { host: match[1] as string, port };
+  });
+  return new Redis({
+    ...FAIL_FAST_OPTIONS,
+    sentinels: addresses,
+    name,
+    failoverDetector: true,
+    sentinelRetryStrategy: reconnectBackoff(),
+    reconnectOnError: (error) => error.message.startsWith('READONLY'),
+    ...options,
+  });
+}
