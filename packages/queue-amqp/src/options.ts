@@ -1,4 +1,4 @@
-import { InvalidRequestError } from '@visionq/core';
+import { InvalidRequestError, type BackoffOptions } from '@visionq/core';
 import type { Options } from 'amqplib';
 import type { AmqpTaskQueueEvents } from './events.js';
 
@@ -8,6 +8,7 @@ export interface AmqpLogger {
   warn(fields: Record<string, unknown>, message: string): void;
 }
 
+<<<<<<< HEAD
 export interface BackoffOptions {
   /** First delay, in milliseconds. */
   readonly initialDelayMs?: number;
@@ -18,6 +19,8 @@ export interface BackoffOptions {
 /** One broker: a URL, or amqplib's connection object. */
 export type BrokerUrl = string | Options.Connect;
 
+=======
+>>>>>>> main
 export interface AmqpTaskQueueOptions {
   /**
    * `amqp://user:pass@host:5672/vhost` (or `amqps://`), or amqplib's connection object; or a list of them, one

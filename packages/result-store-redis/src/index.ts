@@ -5,7 +5,7 @@ export {
   createRedisSentinelClient,
   FAIL_FAST_OPTIONS,
   reconnectBackoff,
-  type BackoffOptions,
 } from './client.js';
+export type { BackoffOptions } from '@visionq/core';
 export { whenReady as whenRedisReady } from './connection.js';
 export type { Redis, RedisOptions } from 'ioredis';
