@@ -8,19 +8,9 @@ export interface AmqpLogger {
   warn(fields: Record<string, unknown>, message: string): void;
 }
 
-<<<<<<< HEAD
-export interface BackoffOptions {
-  /** First delay, in milliseconds. */
-  readonly initialDelayMs?: number;
-  /** Longest delay, in milliseconds: the exponential growth stops here. */
-  readonly maxDelayMs?: number;
-}
-
 /** One broker: a URL, or amqplib's connection object. */
 export type BrokerUrl = string | Options.Connect;
 
-=======
->>>>>>> main
 export interface AmqpTaskQueueOptions {
   /**
    * `amqp://user:pass@host:5672/vhost` (or `amqps://`), or amqplib's connection object; or a list of them, one
