@@ -41,7 +41,7 @@ run(async () => {
     {
       model: { name: classifier.model.name, version: classifier.model.version },
       queue: config.AMQP_URL ? 'rabbitmq' : 'memory',
-      store: config.REDIS_URL ? 'redis' : 'memory',
+      store: config.REDIS_URL || config.REDIS_SENTINELS ? 'redis' : 'memory',
       auth: config.AUTH_MODE,
     },
     'worker started',

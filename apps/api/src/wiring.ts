@@ -13,7 +13,13 @@ import {
   createEmulatorIdToken,
 } from '@visionq/auth-firebase';
 import { createAmqpTaskQueue, type AmqpTaskQueueEvents } from '@visionq/queue-amqp';
-import { createRedisClient, createRedisResultStore } from '@visionq/result-store-redis';
+import {
+  createRedisClient,
+  createRedisResultStore,
+  createRedisSentinelClient,
+  sentinelDataOptions,
+  type Redis,
+} from '@visionq/result-store-redis';
 import type { Logger } from 'pino';
 import type { Config } from './config.js';
 
@@ -53,7 +59,7 @@ export interface Infrastructure {
   uploads: BufferPool;
   store: ResultStore;
   /** The shared Redis client, when there is Redis (the rate limiter uses it too). */
-  redis?: ReturnType<typeof createRedisClient>;
+  redis?: Redis;
   close(): Promise<void>;
 }
 
@@ -64,7 +70,7 @@ export async function createInfrastructure(
   /** What the queue's consumer reports (an all-in-one process consumes; an API alone does not). */
   queueEvents: AmqpTaskQueueEvents = {},
 ): Promise<Infrastructure> {
-  const redis = config.REDIS_URL ? createRedisClient(config.REDIS_URL) : undefined;
+  const redis = redisClient(config);
   redis?.on('error', (error: Error) =>
     logger.warn({ err: { message: error.message } }, 'redis connection error'),
   );
@@ -100,4 +106,13 @@ export async function createInfrastructure(
       redis?.disconnect();
     },
   };
+}
+
+/** Straight to REDIS_URL, or through REDIS_SENTINELS (REDIS_URL then only gives credentials and TLS). */
+function redisClient(config: Config): Redis | undefined {
+  if (config.REDIS_SENTINELS) {
+    const data = config.REDIS_URL ? sentinelDataOptions(config.REDIS_URL) : {};
+    return createRedisSentinelClient(config.REDIS_SENTINELS, config.REDIS_SENTINEL_NAME, data);
+  }
+  return config.REDIS_URL ? createRedisClient(config.REDIS_URL) : undefined;
 }

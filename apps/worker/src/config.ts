@@ -11,11 +11,32 @@ const url = (...protocols: string[]) =>
     `must be a ${protocols.join(' or ')} URL`,
   );
 
+/** One URL, or several separated by commas (the nodes of a cluster); read as a list. */
+const urls = (...protocols: string[]) =>
+  z
+    .string()
+    .transform((value) => value.split(',').map((one) => one.trim()))
+    .refine(
+      (list) => list.every((one) => URL.canParse(one) && protocols.includes(new URL(one).protocol)),
+      `must be a ${protocols.join(' or ')} URL, or several separated by commas`,
+    );
+/** `host:port` pairs separated by commas. */
+const addresses = z
+  .string()
+  .transform((value) => value.split(',').map((one) => one.trim()))
+  .refine(
+    (list) => list.every((one) => /^[\w.-]+:\d{1,5}$/.test(one)),
+    'must be host:port pairs separated by commas',
+  );
+
 /** What the worker reads, once, at start-up. RabbitMQ and Redis are required: a worker has nothing to do without. */
 const EnvSchema = z.object({
-  AMQP_URL: url('amqp:', 'amqps:'),
+  AMQP_URL: urls('amqp:', 'amqps:'),
   AMQP_QUEUE: z.string().min(1).default('visionq.tasks'),
-  REDIS_URL: url('redis:', 'rediss:'),
+  // Required unless REDIS_SENTINELS is set; with Sentinel it gives only credentials, database and TLS.
+  REDIS_URL: url('redis:', 'rediss:').optional(),
+  REDIS_SENTINELS: addresses.optional(),
+  REDIS_SENTINEL_NAME: z.string().min(1).default('mymaster'),
   REDIS_PREFIX: z.string().min(1).default('visionq:'),
   RESULT_TTL: int(1).default(300),
   PENDING_TTL: int(1).default(3600),
@@ -46,6 +67,8 @@ export function loadWorkerConfig(env: NodeJS.ProcessEnv = process.env): WorkerCo
       `invalid configuration: ${issue?.path.join('.')}: ${missing ? 'required (RabbitMQ and Redis)' : issue?.message}`,
     );
   }
+  if (!parsed.data.REDIS_URL && !parsed.data.REDIS_SENTINELS)
+    throw new Error('invalid configuration: REDIS_URL: required (RabbitMQ and Redis)');
   return { ...parsed.data, MODEL_PATH: parsed.data.MODEL_PATH ?? bundledModelPath() };
 }
 

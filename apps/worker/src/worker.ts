@@ -1,7 +1,12 @@
 import { configureSharp } from '@visionq/image-preprocess';
 import { createOnnxClassifier } from '@visionq/onnx-classifier';
 import { createAmqpTaskQueue } from '@visionq/queue-amqp';
-import { createRedisClient, createRedisResultStore } from '@visionq/result-store-redis';
+import {
+  createRedisClient,
+  createRedisResultStore,
+  createRedisSentinelClient,
+  sentinelDataOptions,
+} from '@visionq/result-store-redis';
 import { createTaskProcessor } from '@visionq/task-processor';
 import { observeTaskProcessor } from '@visionq/task-processor/metrics';
 import type { Logger } from 'pino';
@@ -37,7 +42,13 @@ export async function startWorker(config: WorkerConfig, logger: Logger): Promise
     // First: a taken port is a configuration error, better reported before connecting to anything.
     const server = config.WORKER_METRICS_PORT > 0 ? await listen(metrics.registry, config) : undefined;
     if (server) closers.push(() => server.close());
-    const redis = createRedisClient(config.REDIS_URL);
+    const redis = config.REDIS_SENTINELS
+      ? createRedisSentinelClient(
+          config.REDIS_SENTINELS,
+          config.REDIS_SENTINEL_NAME,
+          config.REDIS_URL ? sentinelDataOptions(config.REDIS_URL) : {},
+        )
+      : createRedisClient(config.REDIS_URL as string);
     redis.on('error', (error: Error) =>
       logger.warn({ err: { message: error.message } }, 'redis connection error'),
     );

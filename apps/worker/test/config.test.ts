@@ -29,6 +29,13 @@ describe('worker configuration', () => {
     expect(() => loadWorkerConfig({ ...BROKERS, ...env })).toThrow(message);
   });
 
+  it('takes every node of a cluster, and Redis through Sentinel instead of REDIS_URL', () => {
+    const config = loadWorkerConfig({ AMQP_URL: 'amqp://a,amqp://b', REDIS_SENTINELS: 's1:26379' });
+    expect(config.AMQP_URL).toEqual(['amqp://a', 'amqp://b']);
+    expect(config.REDIS_SENTINELS).toEqual(['s1:26379']);
+    expect(() => loadWorkerConfig({ AMQP_URL: 'amqp://a' })).toThrow(/REDIS_URL: required/);
+  });
+
   it('still requires RabbitMQ and Redis first', () => {
     expect(() => loadWorkerConfig({ WORKER_METRICS_PORT: '9464' })).toThrow(
       /^invalid configuration: AMQP_URL: required \(RabbitMQ and Redis\)$/,

@@ -87,3 +87,24 @@ export function createRedisSentinelClient(
     ...options,
   });
 }
+
+/**
+ * What a `redis://` or `rediss://` URL says about the data nodes behind Sentinel: user, password, database, and
+ * TLS for `rediss:`. Its host and port are not used: Sentinel names the primary. For apps whose configuration
+ * gives one URL whether or not Sentinel is used.
+ */
+export function sentinelDataOptions(url: string): RedisOptions {
+  if (!URL.canParse(url)) throw new InvalidRequestError('redis url is not a URL');
+  const parsed = new URL(url);
+  if (parsed.protocol !== 'redis:' && parsed.protocol !== 'rediss:')
+    throw new InvalidRequestError(
+      `redis url must start with redis:// or rediss://, not ${parsed.protocol}//`,
+    );
+  const db = Number(parsed.pathname.slice(1) || '0');
+  return {
+    ...(parsed.username && { username: decodeURIComponent(parsed.username) }),
+    ...(parsed.password && { password: decodeURIComponent(parsed.password) }),
+    ...(Number.isSafeInteger(db) && db > 0 && { db }),
+    ...(parsed.protocol === 'rediss:' && { tls: {} }),
+  };
+}

@@ -3,6 +3,7 @@ export type { RedisResultStoreOptions } from './options.js';
 export {
   createRedisClient,
   createRedisSentinelClient,
+  sentinelDataOptions,
   FAIL_FAST_OPTIONS,
   reconnectBackoff,
 } from './client.js';
