@@ -315,15 +315,18 @@ partition() {
 }
 
 slow() {
-  local a b rate="$3" band=10
+  local a b rate="$3"
   for a in $(expand "$1"); do
-    # A priority qdisc whose third band goes through tbf; a filter per destination sends traffic there.
-    if ! on "$a" tc qdisc show dev eth0 | grep -q 'qdisc prio 1:'; then
-      on "$a" tc qdisc replace dev eth0 root handle 1: prio bands 3 priomap 1 1 1 1 1 1 1 1 1 1 1 1 1 1 1 1
-      on "$a" tc qdisc add dev eth0 parent 1:3 handle 30: tbf rate "$rate" burst 32kbit latency 400ms
+    # htb sorts traffic (prio is not in this kernel): by default unlimited class 1:10; what a filter sends to
+    # 1:30 goes through a tbf at RATE.
+    if ! on "$a" tc qdisc show dev eth0 | grep -q 'qdisc htb 1:'; then
+      on "$a" tc qdisc replace dev eth0 root handle 1: htb default 10
+      on "$a" tc class add dev eth0 parent 1: classid 1:10 htb rate 10gbit 2>/dev/null
+      on "$a" tc class add dev eth0 parent 1: classid 1:30 htb rate 10gbit 2>/dev/null
+      on "$a" tc qdisc add dev eth0 parent 1:30 handle 30: tbf rate "$rate" burst 32kbit latency 400ms
     fi
     for b in $(expand "$2"); do
-      on "$a" tc filter add dev eth0 parent 1: protocol ip prio "$band" u32 match ip dst "$(addr "$b")/32" flowid 1:3
+      on "$a" tc filter add dev eth0 parent 1: protocol ip prio 1 u32 match ip dst "$(addr "$b")/32" flowid 1:30
       log "limited $a -> $b to $rate"
     done
   done

@@ -29,8 +29,11 @@ export interface Counts {
   vanished: number;
   /** Records no user was told about (a publish confirmed after the API gave up and answered 503). */
   orphans: number;
-  /** Records left queued or processing: half-accepted. Must be 0. */
-  pending: number;
+  /**
+   * Orphans still queued or processing: refused uploads whose record was written, though the API never heard
+   * Redis say so. Nobody can read them (no user has their id); they expire after PENDING_TTL.
+   */
+  stranded: number;
   /** Messages left on the task queue. */
   queued: number;
   /** Tasks that ended on a second or later delivery (from the workers' logs). */
@@ -75,6 +78,7 @@ export async function check(load: Load, service: Service, phases: Phases): Promi
     outcomes.set(taskId, (outcomes.get(taskId) ?? new Set()).add(status));
   for (const [id, set] of outcomes) if (set.size > 1) contradictory.add(id);
 
+  const orphans = [...records].filter(([id]) => !load.accepted.has(id));
   const uploads: Record<string, number> = {};
   for (const { status } of load.answers) uploads[status] = (uploads[status] ?? 0) + 1;
   const phase = (at: number) => (at < phases.faultAt ? 'before' : at < phases.healedAt ? 'during' : 'after');
@@ -99,8 +103,8 @@ export async function check(load: Load, service: Service, phases: Phases): Promi
     wrong: wrong.length,
     contradictory: contradictory.size,
     vanished,
-    orphans: [...records.keys()].filter((id) => !load.accepted.has(id)).length,
-    pending: [...records.values()].filter((r) => r.status !== 'succeeded' && r.status !== 'failed').length,
+    orphans: orphans.length,
+    stranded: orphans.filter(([, r]) => r.status !== 'succeeded' && r.status !== 'failed').length,
     queued: await service.depth(),
     redelivered: new Set(
       service

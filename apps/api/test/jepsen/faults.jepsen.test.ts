@@ -55,14 +55,17 @@ async function run(name: string, fault: Fault): Promise<Counts> {
   }
 }
 
-/** What every case promises: nothing lost, nothing answered two ways, nothing half-accepted or left over. */
-function expectSafe(counts: Counts): void {
+/**
+ * What every case promises: every 202 ended as its image deserves, nothing answered two ways, nothing left on
+ * the queue; and, where nothing in Redis was lost, every result still reads as its user was told.
+ */
+function expectSafe(counts: Counts, { storeKept = true } = {}): void {
   expect(counts.accepted).toBeGreaterThan(8);
   expect(counts.lost).toBe(0);
   expect(counts.contradictory).toBe(0);
   expect(counts.wrong).toBe(0);
-  expect(counts.pending).toBe(0);
   expect(counts.queued).toBe(0);
+  if (storeKept) expect(counts.vanished).toBe(0);
 }
 
 describe.skipIf(!world.available)('jepsen: the service across hosts, under faults', () => {
@@ -83,7 +86,6 @@ describe.skipIf(!world.available)('jepsen: the service across hosts, under fault
       heal: async () => void (await world.sh('start', leader)),
     });
     expectSafe(counts);
-    expect(counts.vanished).toBe(0);
   });
 
   it("a worker's host is cut off from every RabbitMQ node for 30 s (three heartbeat intervals)", async () => {
@@ -93,7 +95,6 @@ describe.skipIf(!world.available)('jepsen: the service across hosts, under fault
       heal: async () => void (await world.sh('heal')),
     });
     expectSafe(counts);
-    expect(counts.vanished).toBe(0);
   });
 
   it('the Redis primary is killed; Sentinel promotes the replica; the old primary returns 15 s later', async () => {
@@ -108,11 +109,7 @@ describe.skipIf(!world.available)('jepsen: the service across hosts, under fault
     });
     // Redis replicates asynchronously: an acknowledged result the replica had not received is gone, which
     // `vanished` counts (measured, not bounded). Nothing is lost or answered two ways.
-    expect(counts.accepted).toBeGreaterThan(8);
-    expect(counts.lost).toBe(0);
-    expect(counts.contradictory).toBe(0);
-    expect(counts.wrong).toBe(0);
-    expect(counts.queued).toBe(0);
+    expectSafe(counts, { storeKept: false });
   });
 
   it("the API's host is cut off from Redis and its Sentinels for 15 s", async () => {
@@ -123,7 +120,6 @@ describe.skipIf(!world.available)('jepsen: the service across hosts, under fault
     });
     expectSafe(counts);
     expect(counts.refused503).toBeGreaterThan(0);
-    expect(counts.vanished).toBe(0);
   });
 
   it('all three RabbitMQ nodes are restarted one after the other (a rolling upgrade)', async () => {
@@ -138,7 +134,6 @@ describe.skipIf(!world.available)('jepsen: the service across hosts, under fault
       heal: async () => undefined,
     });
     expectSafe(counts);
-    expect(counts.vanished).toBe(0);
   });
 
   it('the link from the API to RabbitMQ is slowed to 1 Mbit/s for 30 s', async () => {
@@ -148,6 +143,5 @@ describe.skipIf(!world.available)('jepsen: the service across hosts, under fault
       heal: async () => void (await world.sh('heal')),
     });
     expectSafe(counts);
-    expect(counts.vanished).toBe(0);
   });
 });
