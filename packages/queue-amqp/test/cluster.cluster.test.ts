@@ -1,7 +1,7 @@
 import { UnavailableError } from '@visionq/core';
 import { eventually, numberedImage, taskMessage, taskQueueContract } from '@visionq/core/testing';
 import { describe, expect, it } from 'vitest';
-import { probeCluster } from '../../../test/support/cluster.js';
+import { probeCluster } from '@visionq/test-support/cluster';
 import { createAmqpTaskQueue } from '../src/index.js';
 import { amqpHarness } from './harness.js';
 

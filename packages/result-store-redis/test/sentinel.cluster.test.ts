@@ -2,7 +2,7 @@ import { UnavailableError, newQueuedRecord } from '@visionq/core';
 import { eventually, resultStoreContract, succeeded } from '@visionq/core/testing';
 import { randomUUID } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
-import { probeCluster } from '../../../test/support/cluster.js';
+import { probeCluster } from '@visionq/test-support/cluster';
 import { createRedisClient, createRedisSentinelClient, createRedisResultStore } from '../src/index.js';
 import { redisHarness } from './harness.js';
 

@@ -1,6 +1,6 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import { afterAll, describe, expect, it } from 'vitest';
-import { probeCluster } from '../../../../test/support/cluster.js';
+import { probeCluster } from '@visionq/test-support/cluster';
 import { Load } from '../faults/load.js';
 import { check, type Counts } from './checker.js';
 import { Service } from './world.js';

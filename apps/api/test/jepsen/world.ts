@@ -1,6 +1,6 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { createRedisSentinelClient, whenRedisReady } from '@visionq/result-store-redis';
-import type { ClusterWorld } from '../../../../test/support/cluster.js';
+import type { ClusterWorld } from '@visionq/test-support/cluster';
 import {
   ENTRY,
   startProcess,

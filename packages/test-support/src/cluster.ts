@@ -5,7 +5,7 @@ import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
 
 const run = promisify(execFile);
-const script = fileURLToPath(new URL('../../scripts/cluster.sh', import.meta.url));
+const script = fileURLToPath(new URL('../../../scripts/cluster.sh', import.meta.url));
 
 /**
  * The multi-host world of `scripts/cluster.sh` (three RabbitMQ nodes, Redis with a replica and Sentinels, on
