@@ -1,8 +1,8 @@
 import { execFile } from 'node:child_process';
 import { readFileSync } from 'node:fs';
-import { connect } from 'node:net';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
+import { canConnect } from './servers.js';
 
 const run = promisify(execFile);
 const script = fileURLToPath(new URL('../../../scripts/cluster.sh', import.meta.url));
@@ -65,19 +65,4 @@ export async function probeCluster(): Promise<ClusterWorld> {
     ca: () => readFileSync(env.get('CLUSTER_CA') ?? ''),
     sh: clusterSh,
   };
-}
-
-function canConnect(host: string, port: number): Promise<boolean> {
-  return new Promise((resolve) => {
-    const socket = connect({ host, port, timeout: 1000 });
-    socket.once('connect', () => {
-      socket.destroy();
-      resolve(true);
-    });
-    socket.once('timeout', () => {
-      socket.destroy();
-      resolve(false);
-    });
-    socket.once('error', () => resolve(false));
-  });
 }
