@@ -10,7 +10,8 @@ export default defineConfig({
     ...testDefaults,
     include: ['packages/*/test/**/*.cluster.test.ts', 'apps/*/test/jepsen/**/*.jepsen.test.ts'],
     fileParallelism: false,
-    testTimeout: 240_000,
+    // Generous: on a loaded machine a RabbitMQ CLI call alone can take a minute.
+    testTimeout: 420_000,
     hookTimeout: 180_000,
     env: { VISIONQ_CLUSTER: '1' },
     reporters: ['default', ['json', { outputFile: 'test-results/jepsen.json' }]],
