@@ -1,5 +1,5 @@
 import { setTimeout as sleep } from 'node:timers/promises';
-import { afterAll, describe, expect, it } from 'vitest';
+import { afterAll, afterEach, describe, expect, it } from 'vitest';
 import { probeCluster } from '@visionq/test-support/cluster';
 import { Load } from '../faults/load.js';
 import { check, type Counts } from './checker.js';
@@ -19,12 +19,16 @@ interface Fault {
   heal(): Promise<void>;
 }
 
+/** The case's service, so that a case that timed out still has its processes stopped (they hold ports). */
+let current: Service | undefined;
+
 /** One case: load, fault, heal, settle, check. Prints the counts as one line. */
 async function run(name: string, fault: Fault): Promise<Counts> {
   const started = Date.now();
   const step = (what: string) =>
     process.stderr.write(`jepsen ${name}: ${what} at ${Date.now() - started} ms\n`);
   const service = new Service(world, name);
+  current = service;
   try {
     await service.start();
     step('service ready');
@@ -69,6 +73,11 @@ function expectSafe(counts: Counts, { storeKept = true } = {}): void {
 }
 
 describe.skipIf(!world.available)('jepsen: the service across hosts, under faults', () => {
+  afterEach(async () => {
+    await current?.close();
+    current = undefined;
+    await world.sh('heal');
+  });
   // Whatever a case did, the world is whole again for the next one.
   afterAll(async () => {
     await world.sh('heal');

@@ -115,8 +115,15 @@ export class Service {
     return broker(this.world.amqpUrls[0] as string).depth(this.queue);
   }
 
-  /** Stops every process, then removes the queues and keys. */
-  async close(): Promise<void> {
+  #closing: Promise<void> | undefined;
+
+  /** Stops every process, then removes the queues and keys. Once, however often it is called. */
+  close(): Promise<void> {
+    this.#closing ??= this.#close();
+    return this.#closing;
+  }
+
+  async #close(): Promise<void> {
     await Promise.all(this.processes.map((p) => p.kill('SIGTERM')));
     this.#forwarder?.kill('SIGKILL');
     await broker(this.world.amqpUrls[0] as string)
