@@ -240,6 +240,41 @@ describe('POST /predict: uploads', () => {
     expect(SucceededBodySchema.parse(res.body).result.top_k.length).toBeGreaterThan(0);
   });
 
+  it('?min_confidence reaches the worker: under it, recognized is false and the label is the none label', async () => {
+    const { app } = await service();
+    const image = await jpeg();
+    const strict = await request(app)
+      .post('/predict?wait=5&min_confidence=1')
+      .set({ ...auth(), 'Accept-Language': 'es' })
+      .attach('image', image, 'a.jpg');
+    expect(strict.status).toBe(200);
+    const { result } = SucceededBodySchema.parse(strict.body);
+    expect(result).toMatchObject({
+      recognized: false,
+      label: 'no_sign',
+      display: 'No se reconoce ninguna señal',
+    });
+    expect(result.confidence).toBe(result.top_k[0]?.confidence);
+    expect(MODEL.labels.map((l) => l.id)).toContain(result.top_k[0]?.label);
+    const lenient = await request(app)
+      .post('/predict?wait=5&min_confidence=0')
+      .set(auth())
+      .attach('image', image, 'a.jpg');
+    expect(SucceededBodySchema.parse(lenient.body).result).toMatchObject({
+      recognized: true,
+      label: result.top_k[0]?.label,
+    });
+  });
+
+  it.each(['1.5', '-0.1', 'high', '0x1'])('?min_confidence=%s → 400', async (floor) => {
+    const { app } = await service();
+    const res = await request(app)
+      .post(`/predict?min_confidence=${floor}`)
+      .set(auth())
+      .attach('image', await jpeg(), 'a.jpg');
+    expectError(res, 400, 'invalid_request');
+  });
+
   it.each(['31', '-1', 'soon', '1e3'])('?wait=%s → 400', async (wait) => {
     const { app } = await service();
     const res = await request(app)
@@ -303,7 +338,7 @@ describe('POST /predict: idempotency and rate limit', () => {
 
 describe('GET /result/{task_id}', () => {
   it('queued → 202 with Retry-After; then succeeded → 200 with result, model, times', async () => {
-    const { app, processor } = await service({ worker: false });
+    const { app, worker } = await service({ worker: false });
     const { body } = await request(app)
       .post('/predict')
       .set(auth())
@@ -312,7 +347,7 @@ describe('GET /result/{task_id}', () => {
     expect(pending.status).toBe(202);
     expect(pending.headers['retry-after']).toBe('1');
     expect(PendingBodySchema.parse(pending.body)).toEqual({ task_id: body.task_id, status: 'queued' });
-    await processor.start();
+    await worker.start();
     const done = await request(app).get(`/result/${body.task_id}?wait=5`).set(auth());
     expect(done.status).toBe(200);
     const result = SucceededBodySchema.parse(done.body);
@@ -375,7 +410,7 @@ describe('GET /result/{task_id}', () => {
   });
 
   it('long-poll answers within 50 ms of completion', async () => {
-    const { app, store, processor } = await service({ worker: false });
+    const { app, store } = await service({ worker: false });
     const { body } = await request(app)
       .post('/predict')
       .set(auth())
@@ -390,7 +425,6 @@ describe('GET /result/{task_id}', () => {
     const answeredAt = performance.now();
     expect(FailedBodySchema.parse(res.body).status).toBe('failed');
     expect(answeredAt - completedAt).toBeLessThan(50);
-    void processor;
   });
 });
 
@@ -417,6 +451,14 @@ describe('operations', () => {
     expect(Object.keys(openapi.body.components.schemas)).toEqual(
       expect.arrayContaining(['TaskPending', 'TaskSucceeded', 'TaskFailed', 'Error']),
     );
+    const result = openapi.body.components.schemas.TaskSucceeded.properties.result;
+    expect(result.required).toContain('recognized');
+    expect(result.properties.recognized).toMatchObject({ type: 'boolean' });
+    expect(result.properties.recognized.description).toMatch(
+      /floor.*minConfidence.*min_confidence.*noneLabel/s,
+    );
+    const parameters = openapi.body.paths['/predict'].post.parameters.map((p: { name: string }) => p.name);
+    expect(parameters).toContain('min_confidence');
   });
 
   it('readyz → 503 when the store is unreachable', async () => {
