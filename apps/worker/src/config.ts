@@ -21,6 +21,8 @@ const EnvSchema = z.object({
   PENDING_TTL: int(1).default(3600),
   MODEL_PATH: z.string().min(1).optional(),
   MAX_PIXELS: int(1).default(40_000_000),
+  // MiB the running decodes may hold, by their estimate; unset: half the container's memory limit, or 512.
+  DECODE_MEMORY_BUDGET_MB: int(16).optional(),
   WORKER_PREFETCH: int(1).default(16),
   WORKER_MAX_BATCH: int(1).default(8),
   WORKER_MAX_DELAY_MS: int(0).default(0),

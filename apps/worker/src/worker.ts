@@ -1,4 +1,4 @@
-import { configureSharp } from '@visionq/image-preprocess';
+import { configureSharp, containerMemoryLimit, decodeBudgetFor } from '@visionq/image-preprocess';
 import { createOnnxClassifier } from '@visionq/onnx-classifier';
 import { createAmqpTaskQueue } from '@visionq/queue-amqp';
 import { createRedisClient, createRedisResultStore } from '@visionq/result-store-redis';
@@ -29,6 +29,10 @@ export async function startWorker(config: WorkerConfig, logger: Logger): Promise
         'dead-letter queue depth unavailable for this scrape',
       ),
   });
+  const decodeMemoryBudget =
+    config.DECODE_MEMORY_BUDGET_MB === undefined
+      ? decodeBudgetFor(await containerMemoryLimit())
+      : config.DECODE_MEMORY_BUDGET_MB * 2 ** 20;
   const closers: (() => Promise<unknown> | void)[] = [];
   const closeAll = async () => {
     for (const close of closers.splice(0).reverse()) await Promise.resolve(close()).catch(() => undefined);
@@ -63,6 +67,7 @@ export async function startWorker(config: WorkerConfig, logger: Logger): Promise
       ...(config.INFERENCE_THREADS > 0 ? { intraOpNumThreads: config.INFERENCE_THREADS } : {}),
       maxBatch: config.WORKER_MAX_BATCH,
       maxPixels: config.MAX_PIXELS,
+      decodeMemoryBudget,
     });
     closers.push(() => classifier.close());
     const processor = createTaskProcessor({
@@ -84,6 +89,7 @@ export async function startWorker(config: WorkerConfig, logger: Logger): Promise
         version: classifier.model.version,
         pid: process.pid,
         metrics: server?.url ?? 'off',
+        decode_memory_budget_mb: Math.round(decodeMemoryBudget / 2 ** 20),
       },
       'worker started',
     );

@@ -12,6 +12,7 @@ import { describe, expect, it } from 'vitest';
 import { probeServer } from '../../../test/support/servers.js';
 import { loadWorkerConfig } from '../src/config.js';
 import { startWorker } from '../src/worker.js';
+import { flatAvif, solid, RED } from '../../../packages/image-preprocess/test/images.js';
 import { sample } from './exposition.js';
 
 const amqp = await probeServer('amqp');
@@ -156,6 +157,63 @@ describe.skipIf(!amqp.available || !redis.available)("the worker's /metrics", ()
     }
     // Stopped with everything else.
     await expect(fetch(worker.metricsUrl!)).rejects.toThrow();
+  }, 60_000);
+
+  it('an image that could never fit the decode budget or its format limit ends failed, saying why; others succeed', async () => {
+    const { config, cleanup } = isolated({ WORKER_METRICS_PORT: '0', DECODE_MEMORY_BUDGET_MB: '24' });
+    const worker = await startWorker(config, silent);
+    const producer = await createAmqpTaskQueue({ url: amqp.url, queue: config.AMQP_QUEUE });
+    const client = createRedisClient(redis.url, { enableOfflineQueue: true });
+    const store = createRedisResultStore({ client, keyPrefix: config.REDIS_PREFIX });
+    try {
+      const submit = async (image: Uint8Array, contentType: ImageType) => {
+        const record = newQueuedRecord(randomUUID(), 'alice');
+        await store.create(record);
+        await producer.publish({
+          message: {
+            taskId: record.task_id,
+            owner: 'alice',
+            contentType,
+            timestamp: Date.now(),
+            schemaVersion: TASK_MESSAGE_SCHEMA_VERSION,
+          },
+          image,
+        });
+        return record.task_id;
+      };
+      // The 8 KB AVIF that held ~700 MB while decoding, and a progressive JPEG of ~42 MB by the estimate.
+      const bomb = await submit(await flatAvif(6300), 'image/avif');
+      const costly = await submit(
+        await solid(RED, 2000, 2000).jpeg({ progressive: true }).toBuffer(),
+        'image/jpeg',
+      );
+      const photo = await submit(STOP, 'image/jpeg');
+      const ended = await Promise.all([bomb, costly, photo].map((id) => store.waitFor(id, 30_000)));
+      expect(ended.map((record) => [record?.status, record?.error])).toEqual([
+        [
+          'failed',
+          {
+            code: 'invalid_image',
+            message: 'image is 6300×6300 (39.7 megapixels), over the limit of 16 megapixels for AVIF',
+          },
+        ],
+        [
+          'failed',
+          {
+            code: 'too_large',
+            message: expect.stringMatching(
+              /^a 2000×2000 JPEG image needs about \d+ MB of memory to decode, more than the decode budget of 24 MB$/,
+            ),
+          },
+        ],
+        ['succeeded', undefined],
+      ]);
+    } finally {
+      await worker.stop();
+      await producer.close();
+      client.disconnect();
+      await cleanup();
+    }
   }, 60_000);
 
   it('WORKER_METRICS_PORT=0 serves no metrics', async () => {
