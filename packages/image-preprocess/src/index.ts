@@ -31,4 +31,3 @@ export {
   type PreprocessorOptions,
   type ToTensorOptions,
 } from './tensor.js';
-export { lowerThreadPoolPriority } from './thread-priority.js';
