@@ -26,12 +26,12 @@ export function createApp(deps: ApiDeps): Express {
         return id;
       },
       customLogLevel: (_req, res, error) => (error || res.statusCode >= 500 ? 'error' : 'info'),
-      // Only what is safe to keep: never headers (tokens), never bodies (images).
+      // Only what is safe to keep: never headers (tokens), never bodies (images), never query strings.
       serializers: {
         req: (req: { id: unknown; method: string; url: string }) => ({
           id: req.id,
           method: req.method,
-          url: req.url,
+          url: withoutQuery(req.url),
         }),
         res: (res: { statusCode: number }) => ({ statusCode: res.statusCode }),
       },
@@ -60,4 +60,10 @@ export function createApp(deps: ApiDeps): Express {
   });
   app.use(errorHandler());
   return app;
+}
+
+/** Query strings may carry credentials (`?access_token=`, sent by some clients): logs keep the path only. */
+function withoutQuery(url: string): string {
+  const query = url.indexOf('?');
+  return query === -1 ? url : `${url.slice(0, query)}?[redacted]`;
 }
