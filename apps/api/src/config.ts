@@ -33,6 +33,9 @@ const EnvSchema = z.object({
   PENDING_TTL: int(1).default(3600),
   MODEL_PATH: z.string().min(1).optional(),
   MAX_UPLOAD_BYTES: int(1).default(10 * 1024 * 1024),
+  // MiB of uploads being received at once, in all and per uid: beyond, 503 with Retry-After.
+  UPLOAD_BUDGET_MB: int(1).default(128),
+  UPLOAD_BUDGET_PER_UID_MB: int(1).default(32),
   MAX_PIXELS: int(1).default(40_000_000),
   WORKER_PREFETCH: int(1).default(16),
   WORKER_MAX_BATCH: int(1).default(8),

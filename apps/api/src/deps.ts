@@ -2,6 +2,7 @@ import type { Logger } from 'pino';
 import type { ImageType, ResultStore, TaskQueue, TokenVerifier } from '@visionq/core';
 import type { BufferPool } from '@visionq/core/buffer-pool';
 import type { UploadLimiter } from './http/rate-limit.js';
+import type { UploadBudgetOptions } from './http/upload-budget.js';
 import type { Metrics } from './metrics.js';
 
 export interface ImageInfo {
@@ -24,6 +25,8 @@ export interface ApiDeps {
   metrics: Metrics;
   settings: {
     maxUploadBytes: number;
+    /** Bytes of uploads received at once, in all and per uid (default: `DEFAULT_UPLOAD_BUDGET`). */
+    uploadBudget?: UploadBudgetOptions;
     /** Serve the try-it page at `/`. */
     tryPage: boolean;
     /** A token the try-it page fills in (local auth mode only). */

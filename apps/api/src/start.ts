@@ -40,6 +40,10 @@ export async function startApi(options: StartApiOptions): Promise<Server> {
     metrics,
     settings: {
       maxUploadBytes: config.MAX_UPLOAD_BYTES,
+      uploadBudget: {
+        totalBytes: config.UPLOAD_BUDGET_MB * 2 ** 20,
+        perUidBytes: config.UPLOAD_BUDGET_PER_UID_MB * 2 ** 20,
+      },
       tryPage: config.TRY_PAGE,
       tryPageToken: localTokenFactory(config),
     },

@@ -1,5 +1,9 @@
+import type { Server } from 'node:http';
+import { connect, type AddressInfo, type Socket } from 'node:net';
 import request from 'supertest';
-import { describe, expect, it } from 'vitest';
+import { afterEach, describe, expect, it } from 'vitest';
+import { eventually } from '@visionq/core/testing';
+import { createHttpServer } from '../src/server.js';
 import { TOKENS, bearer, jpeg, testServices } from './support.js';
 
 // What a hostile-client review of the running service found (docs/security.md, "Probes"), one test each.
@@ -65,5 +69,163 @@ describe('probes of a hostile client', () => {
     expect(res.body).toEqual({
       error: { code: 'unsupported_type', message: 'send the image without a Content-Encoding' },
     });
+  });
+});
+
+// --- uploads on a real listening server, with raw sockets -----------------------------------------------------
+
+const MB = 2 ** 20;
+
+/** The app behind the server the API runs on (`createHttpServer`), on a free port. */
+async function listening(app: Parameters<typeof createHttpServer>[0]) {
+  const server = createHttpServer(app);
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const { port } = server.address() as AddressInfo;
+  servers.push(server);
+  return port;
+}
+const servers: Server[] = [];
+afterEach(async () => {
+  for (const server of servers.splice(0)) {
+    server.closeAllConnections();
+    await new Promise((resolve) => server.close(resolve));
+  }
+});
+
+interface RawUpload {
+  socket: Socket;
+  /** Everything the server sent so far. */
+  received: () => string;
+  /** Resolves once the server closed the connection. */
+  closed: Promise<void>;
+}
+
+/** Sends the head of a raw image upload declaring `length` bytes, and `body` bytes of it (none by default). */
+function rawUpload(
+  port: number,
+  length: number,
+  headers: Record<string, string> = {},
+  body = Buffer.alloc(0),
+): RawUpload {
+  const socket = connect(port, '127.0.0.1');
+  let text = '';
+  socket.on('data', (chunk: Buffer) => (text += chunk.toString('latin1')));
+  socket.on('error', () => undefined);
+  const closed = new Promise<void>((resolve) => socket.once('close', () => resolve()));
+  const head = Object.entries({
+    Host: 'localhost',
+    Authorization: `Bearer ${TOKENS.alice}`,
+    'Content-Type': 'image/jpeg',
+    'Content-Length': String(length),
+    ...headers,
+  })
+    .map(([name, value]) => `${name}: ${value}\r\n`)
+    .join('');
+  socket.write(`POST /predict HTTP/1.1\r\n${head}\r\n`);
+  if (body.length > 0) socket.write(body);
+  return { socket, received: () => text, closed };
+}
+
+const statusOf = (text: string) => Number(/^HTTP\/1\.1 (\d{3})/.exec(text)?.[1]);
+
+describe('the upload budget: bytes being received, in all and per uid', () => {
+  it('a uid past its share gets 503 + Retry-After before its body is read; another uid still uploads', async () => {
+    const { app } = await service({ uploadBudget: { totalBytes: 64 * MB, perUidBytes: 20 * MB } });
+    const port = await listening(app);
+    // Two stalled uploads of 9 MB: their headers are in, their bodies never come.
+    const stalled = [rawUpload(port, 9 * MB), rawUpload(port, 9 * MB)];
+    await eventually(
+      () => stalled.every((s) => s.socket.bytesWritten > 0),
+      5_000,
+      'both stalled uploads sent',
+    );
+    const third = rawUpload(port, 9 * MB);
+    await eventually(() => statusOf(third.received()) > 0, 5_000, 'an answer to the third');
+    expect(statusOf(third.received())).toBe(503);
+    expect(third.received()).toMatch(/\r\nRetry-After: \d+\r\n/i);
+    expect(third.received()).toMatch(/\r\nConnection: close\r\n/i);
+    await third.closed;
+    // Bob has a share of his own.
+    const bob = await request(app)
+      .post('/predict')
+      .set(bearer('bob'))
+      .attach('image', await jpeg(), 'photo.jpg');
+    expect(bob.status).toBe(202);
+    // Once a stalled upload goes away, its share is free again.
+    stalled[0]!.socket.destroy();
+    await stalled[0]!.closed;
+    await eventually(
+      async () =>
+        (
+          await request(app)
+            .post('/predict')
+            .set(bearer())
+            .attach('image', await jpeg(), 'p.jpg')
+        ).status === 202,
+      5_000,
+      'alice uploads again',
+    );
+    stalled[1]!.socket.destroy();
+  });
+
+  it('past the total, everyone gets 503 + Retry-After', async () => {
+    const { app } = await service({ uploadBudget: { totalBytes: 18 * MB, perUidBytes: 16 * MB } });
+    const port = await listening(app);
+    const alice = rawUpload(port, 9 * MB);
+    const bob = rawUpload(port, 9 * MB, { Authorization: `Bearer ${TOKENS.bob}` });
+    await eventually(() => alice.socket.bytesWritten > 0 && bob.socket.bytesWritten > 0, 5_000, 'sent');
+    // Ordered after both stalled ones: the server reads requests in order of arrival on one event loop.
+    await new Promise((resolve) => setTimeout(resolve, 200));
+    const res = await request(app)
+      .post('/predict')
+      .set(bearer('bob'))
+      .attach('image', await jpeg(), 'photo.jpg');
+    expect(res.status).toBe(503);
+    expect(res.headers['retry-after']).toMatch(/^\d+$/);
+    alice.socket.destroy();
+    bob.socket.destroy();
+  });
+});
+
+describe('refusals stop reading (F3)', () => {
+  it('Content-Length: 100000000000 → 413 at once, the connection closed, a few MB drained at most', async () => {
+    const { app } = await service();
+    const port = await listening(app);
+    const upload = rawUpload(port, 100_000_000_000);
+    // Send as fast as the server takes it, until it closes the connection.
+    const chunk = Buffer.alloc(64 * 1024, 0x5a);
+    let closed = false;
+    void upload.closed.then(() => (closed = true));
+    while (!closed) {
+      if (!upload.socket.write(chunk))
+        await Promise.race([new Promise((resolve) => upload.socket.once('drain', resolve)), upload.closed]);
+    }
+    expect(statusOf(upload.received())).toBe(413);
+    expect(upload.received()).toMatch(/\r\nConnection: close\r\n/i);
+    // What the client managed to write, the kernels' socket buffers included.
+    expect(upload.socket.bytesWritten).toBeLessThan(8 * MB);
+    console.info(`drained after the 413: ${(upload.socket.bytesWritten / MB).toFixed(2)} MB`);
+  });
+
+  it('Expect: 100-continue is decided before 100 Continue: a refused upload never gets one', async () => {
+    const { app } = await service();
+    const port = await listening(app);
+    const cases: [Record<string, string>, number][] = [
+      [{ 'Content-Length': '100000000000' }, 413],
+      [{ Authorization: 'Bearer not-a-token', 'Content-Length': '1000' }, 401],
+    ];
+    for (const [headers, status] of cases) {
+      const upload = rawUpload(port, 0, { Expect: '100-continue', ...headers });
+      await upload.closed;
+      expect(upload.received()).not.toMatch(/100 Continue/);
+      expect(statusOf(upload.received())).toBe(status);
+    }
+    // An upload that may go ahead gets its 100 Continue, sends its body, and is queued.
+    const photo = await jpeg();
+    const upload = rawUpload(port, photo.length, { Expect: '100-continue' });
+    await eventually(() => upload.received().startsWith('HTTP/1.1 100 Continue'), 5_000, '100 Continue');
+    upload.socket.write(photo);
+    await eventually(() => upload.received().includes('HTTP/1.1 202'), 5_000, '202 after the body');
+    upload.socket.destroy();
   });
 });

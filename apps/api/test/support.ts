@@ -49,6 +49,7 @@ export interface TestServiceOptions {
   worker?: boolean;
   queue?: TaskQueue;
   classifierDelayMs?: number;
+  uploadBudget?: { totalBytes: number; perUidBytes: number };
 }
 
 /** The API with in-memory queue and store, a fixed token table, and (optionally) a worker loop in-process. */
@@ -79,6 +80,7 @@ export async function createTestService(options: TestServiceOptions = {}): Promi
     metrics,
     settings: {
       maxUploadBytes: options.maxUploadBytes ?? 10 * 1024 * 1024,
+      ...(options.uploadBudget ? { uploadBudget: options.uploadBudget } : {}),
       tryPage: true,
       tryPageToken: () => TOKENS.alice,
     },

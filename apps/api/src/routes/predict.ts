@@ -11,7 +11,9 @@ import {
 } from '@visionq/core';
 import type { ApiDeps } from '../deps.js';
 import { pendingBody, terminalBody } from '../http/result-body.js';
+import { admitUpload } from '../http/admit-upload.js';
 import { readUpload } from '../http/upload.js';
+import { DEFAULT_UPLOAD_BUDGET, createUploadBudget } from '../http/upload-budget.js';
 import { clientGone, waitSeconds } from '../http/wait.js';
 
 const IDEMPOTENCY_KEY = /^[\x21-\x7e]{1,255}$/;
@@ -19,7 +21,9 @@ const IDEMPOTENCY_KEY = /^[\x21-\x7e]{1,255}$/;
 /** POST /predict: validate the upload, record the task, queue the image, answer 202 (or the result, with ?wait). */
 export function predictRoute(deps: ApiDeps): Router {
   const { store, queue, metrics, limitUploads, inspectImage, uploads } = deps;
-  const upload = readUpload(deps.settings.maxUploadBytes, uploads);
+  const { maxUploadBytes } = deps.settings;
+  const upload = readUpload(maxUploadBytes, uploads);
+  const budget = createUploadBudget(deps.settings.uploadBudget ?? DEFAULT_UPLOAD_BUDGET);
 
   return Router().post('/predict', async (req, res) => {
     const uid = res.locals.uid as string;
@@ -29,6 +33,7 @@ export function predictRoute(deps: ApiDeps): Router {
       throw new InvalidRequestError('Idempotency-Key must be 1–255 visible ASCII characters');
     }
     await limitUploads(uid);
+    admitUpload(req, res, maxUploadBytes, budget);
     const image = await upload(req);
     let record: ResultRecord;
     try {
