@@ -4,6 +4,7 @@ import helmet from 'helmet';
 import { pinoHttp } from 'pino-http';
 import { NotFoundError } from '@visionq/core';
 import type { ApiDeps } from './deps.js';
+import { requireAppCheck } from './http/app-check.js';
 import { requireUser } from './http/auth.js';
 import { errorHandler } from './http/errors.js';
 import { opsRoutes } from './routes/ops.js';
@@ -49,6 +50,8 @@ export function createApp(deps: ApiDeps): Express {
   app.use(opsRoutes(deps));
   const authenticated = requireUser(deps.verifier, deps.metrics);
   app.use('/predict', authenticated);
+  if (deps.appCheck)
+    app.use('/predict', requireAppCheck(deps.appCheck.mode, deps.appCheck.verifier, deps.metrics));
   app.use('/result', authenticated);
   app.use(predictRoute(deps));
   app.use(resultRoute(deps));

@@ -1,5 +1,5 @@
 import type { Logger } from 'pino';
-import type { ImageType, ResultStore, TaskQueue, TokenVerifier } from '@visionq/core';
+import type { AppCheckVerifier, ImageType, ResultStore, TaskQueue, TokenVerifier } from '@visionq/core';
 import type { BufferPool } from '@visionq/core/buffer-pool';
 import type { UploadLimiter } from './http/rate-limit.js';
 import type { UploadBudgetOptions } from './http/upload-budget.js';
@@ -23,6 +23,8 @@ export interface ApiDeps {
   uploads: BufferPool;
   logger: Logger;
   metrics: Metrics;
+  /** Firebase App Check on uploads; none when absent (`APP_CHECK=off`). */
+  appCheck?: { mode: 'optional' | 'required'; verifier: AppCheckVerifier };
   settings: {
     maxUploadBytes: number;
     /** Bytes of uploads received at once, in all and per uid (default: `DEFAULT_UPLOAD_BUDGET`). */

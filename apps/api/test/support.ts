@@ -50,6 +50,7 @@ export interface TestServiceOptions {
   queue?: TaskQueue;
   classifierDelayMs?: number;
   uploadBudget?: { totalBytes: number; perUidBytes: number };
+  appCheck?: ApiDeps['appCheck'];
 }
 
 /** The API with in-memory queue and store, a fixed token table, and (optionally) a worker loop in-process. */
@@ -78,6 +79,7 @@ export async function createTestService(options: TestServiceOptions = {}): Promi
     uploads,
     logger: createLogger('info', sink),
     metrics,
+    ...(options.appCheck ? { appCheck: options.appCheck } : {}),
     settings: {
       maxUploadBytes: options.maxUploadBytes ?? 10 * 1024 * 1024,
       ...(options.uploadBudget ? { uploadBudget: options.uploadBudget } : {}),
