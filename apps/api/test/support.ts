@@ -13,10 +13,9 @@ import {
 import { BufferPool } from '@visionq/core/buffer-pool';
 import { inspect } from '@visionq/image-preprocess';
 import { createTaskProcessor, type TaskProcessor } from '@visionq/task-processor';
-import { createApp } from '../src/app.js';
-import type { ApiDeps } from '../src/deps.js';
+import { createApp, type AppDeps } from '../src/app.js';
 import { createUploadLimiter } from '../src/http/rate-limit.js';
-import { createLogger } from '../src/logger.js';
+import { createLogger } from '@visionq/service-kit';
 import { createMetrics } from '../src/metrics.js';
 
 export const TOKENS = { alice: 'token-alice', bob: 'token-bob' } as const;
@@ -50,7 +49,7 @@ export interface TestServiceOptions {
   queue?: TaskQueue;
   classifierDelayMs?: number;
   uploadBudget?: { totalBytes: number; perUidBytes: number };
-  appCheck?: ApiDeps['appCheck'];
+  appCheck?: AppDeps['appCheck'];
 }
 
 /** The API with in-memory queue and store, a fixed token table, and (optionally) a worker loop in-process. */
@@ -70,14 +69,14 @@ export async function createTestService(options: TestServiceOptions = {}): Promi
   const classifier = new FakeClassifier({ model: MODEL, delayMs: options.classifierDelayMs ?? 0 });
   const verifier = new StaticTokenVerifier({ [TOKENS.alice]: 'alice', [TOKENS.bob]: 'bob' });
   const metrics = createMetrics();
-  const deps: ApiDeps = {
+  const deps: AppDeps = {
     verifier,
     queue,
     store,
     inspectImage: (bytes) => inspect(bytes, { maxPixels: 40_000_000 }),
     limitUploads: createUploadLimiter({ perMinute: options.rateLimitPerMin ?? 0 }),
     uploads,
-    logger: createLogger('info', sink),
+    logger: createLogger('info', 'api', sink),
     metrics,
     ...(options.appCheck ? { appCheck: options.appCheck } : {}),
     settings: {
