@@ -23,6 +23,10 @@ export const apiEnv = {
   UPLOAD_BUDGET_PER_UID_MB: int(1).default(32),
   RATE_LIMIT_PER_MIN: int(0).default(120),
   TRY_PAGE: bool.default(true),
+  // /metrics on a port of its own, never the public one: it tells how the service and its callers fare. 9465,
+  // beside the worker's 9464; 0 turns it off.
+  API_METRICS_PORT: int(0, 65535).default(9465),
+  API_METRICS_HOST: z.string().min(1).default('127.0.0.1'),
 };
 
 const apiShape = { ...brokerEnv, ...processEnv, ...apiEnv };

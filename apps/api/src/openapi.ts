@@ -135,13 +135,6 @@ export function openApiDocument(): object {
           responses: { '200': { description: 'Ready' }, '503': { description: 'Not ready' } },
         },
       },
-      '/metrics': {
-        get: {
-          summary: 'Prometheus metrics',
-          security: [],
-          responses: { '200': { description: 'Metrics' } },
-        },
-      },
     },
   };
 }

@@ -1,6 +1,6 @@
 import type { Server } from 'node:http';
 import { configureSharp, inspect } from '@visionq/image-preprocess';
-import type { Infrastructure } from '@visionq/service-kit';
+import { serveConfiguredMetrics, type Infrastructure } from '@visionq/service-kit';
 import type { Logger } from 'pino';
 import { createApp } from './app.js';
 import { assertSafeAuth, type Config } from './config.js';
@@ -21,6 +21,8 @@ export interface RunningApi {
   server: Server;
   /** `http://host:port`. */
   url: string;
+  /** Where Prometheus scrapes the API (`API_METRICS_PORT`); `undefined` when it is 0. */
+  metricsUrl: string | undefined;
   /** Stops taking requests, lets those in flight finish (up to `SHUTDOWN_TIMEOUT_MS`), closes the verifier. */
   stop(): Promise<void>;
 }
@@ -60,17 +62,28 @@ export async function startApi({
       tryPageToken: localTokenFactory(config),
     },
   });
-  const http = await listen(app, { host: config.HOST, port: config.PORT }).catch(async (error: unknown) => {
+  const metricsServer = await serveConfiguredMetrics(metrics.registry, {
+    host: config.API_METRICS_HOST,
+    port: config.API_METRICS_PORT,
+    portVariable: 'API_METRICS_PORT',
+  }).catch(async (error: unknown) => {
     await verifier.close();
     throw error;
   });
-  logger.info({ url: http.url }, 'listening');
+  const http = await listen(app, { host: config.HOST, port: config.PORT }).catch(async (error: unknown) => {
+    await Promise.all([verifier.close(), metricsServer?.close()]);
+    throw error;
+  });
+  logger.info({ url: http.url, metrics: metricsServer?.url ?? 'off' }, 'listening');
   return {
     server: http.server,
     url: http.url,
+    metricsUrl: metricsServer?.url,
     async stop() {
       await http.close(config.SHUTDOWN_TIMEOUT_MS);
       await verifier.close();
+      // Last, so that a final scrape still sees the counts.
+      await metricsServer?.close();
     },
   };
 }

@@ -229,3 +229,15 @@ describe('refusals stop reading (F3)', () => {
     upload.socket.destroy();
   });
 });
+
+describe('metrics are not public', () => {
+  it('the public port has no /metrics: a caller cannot watch why their own token was refused', async () => {
+    const { app, metrics } = await service();
+    await request(app).get('/result/not-a-task').set('Authorization', 'Bearer not-a-token');
+    expect((await request(app).get('/metrics')).status).toBe(404);
+    // The reason is counted, for the operator's port.
+    expect(await metrics.registry.getSingleMetricAsString('visionq_auth_failures_total')).toMatch(
+      /reason="invalid"\} 1/,
+    );
+  });
+});

@@ -16,7 +16,7 @@ import { createTaskProcessor, type TaskProcessor } from '@visionq/task-processor
 import { createApp, type AppDeps } from '../src/app.js';
 import { createUploadLimiter } from '../src/http/rate-limit.js';
 import { createLogger } from '@visionq/service-kit';
-import { createMetrics } from '../src/metrics.js';
+import { createMetrics, type Metrics } from '../src/metrics.js';
 
 export const TOKENS = { alice: 'token-alice', bob: 'token-bob' } as const;
 
@@ -38,6 +38,7 @@ export interface TestService {
   /** Where uploads are read into, as in the all-in-one. */
   uploads: BufferPool;
   logs: string[];
+  metrics: Metrics;
   processor: TaskProcessor;
   close(): Promise<void>;
 }
@@ -102,6 +103,7 @@ export async function createTestService(options: TestServiceOptions = {}): Promi
     broker,
     uploads,
     logs,
+    metrics,
     processor,
     close: async () => {
       await processor.stop();
