@@ -17,6 +17,8 @@ export const apiEnv = {
     .optional(),
   GOOGLE_APPLICATION_CREDENTIALS: z.string().min(1).optional(),
   FIREBASE_CHECK_REVOKED: bool.default(false),
+  // Firebase App Check on uploads: off, checked when sent (optional), or required. Needs AUTH_MODE=firebase.
+  APP_CHECK: z.enum(['off', 'optional', 'required']).default('off'),
   MAX_UPLOAD_BYTES: int(1).default(10 * 1024 * 1024),
   // MiB of uploads being received at once, in all and per uid: beyond, 503 with Retry-After.
   UPLOAD_BUDGET_MB: int(1).default(128),
@@ -66,6 +68,8 @@ export function resolveAuth<Values extends ApiEnv>(
     (authMode === 'local' ? LOCAL_PROJECT_ID : undefined);
   const problems: string[] = [];
   if (!projectId) problems.push('FIREBASE_PROJECT_ID: required when AUTH_MODE=firebase');
+  if (values.APP_CHECK !== 'off' && authMode !== 'firebase')
+    problems.push('APP_CHECK: needs AUTH_MODE=firebase (App Check tokens are verified against Firebase)');
   if (authMode === 'firebase' && values.FIREBASE_AUTH_EMULATOR_HOST) {
     problems.push(
       'AUTH_MODE=firebase and FIREBASE_AUTH_EMULATOR_HOST cannot be set together (the emulator variable makes firebase-admin skip signature checks); unset one',

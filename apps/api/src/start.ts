@@ -7,7 +7,7 @@ import { assertSafeAuth, type Config } from './config.js';
 import { createUploadLimiter } from './http/rate-limit.js';
 import type { Metrics } from './metrics.js';
 import { listen } from './server.js';
-import { createVerifier, localTokenFactory } from './verifier.js';
+import { createAppCheck, createVerifier, localTokenFactory } from './verifier.js';
 
 export interface ApiStartDeps {
   config: Config;
@@ -40,6 +40,7 @@ export async function startApi({
     ...(config.SHARP_CONCURRENCY > 0 ? { concurrency: config.SHARP_CONCURRENCY } : {}),
   });
   const verifier = createVerifier(config, logger);
+  const appCheck = createAppCheck(config);
   const app = createApp({
     verifier,
     queue: infrastructure.queue,
@@ -52,6 +53,7 @@ export async function startApi({
     }),
     logger,
     metrics,
+    ...(appCheck ? { appCheck } : {}),
     settings: {
       maxUploadBytes: config.MAX_UPLOAD_BYTES,
       uploadBudget: {
@@ -67,11 +69,11 @@ export async function startApi({
     port: config.API_METRICS_PORT,
     portVariable: 'API_METRICS_PORT',
   }).catch(async (error: unknown) => {
-    await verifier.close();
+    await Promise.all([verifier.close(), appCheck?.verifier.close()]);
     throw error;
   });
   const http = await listen(app, { host: config.HOST, port: config.PORT }).catch(async (error: unknown) => {
-    await Promise.all([verifier.close(), metricsServer?.close()]);
+    await Promise.all([verifier.close(), appCheck?.verifier.close(), metricsServer?.close()]);
     throw error;
   });
   logger.info({ url: http.url, metrics: metricsServer?.url ?? 'off' }, 'listening');
@@ -81,7 +83,7 @@ export async function startApi({
     metricsUrl: metricsServer?.url,
     async stop() {
       await http.close(config.SHUTDOWN_TIMEOUT_MS);
-      await verifier.close();
+      await Promise.all([verifier.close(), appCheck?.verifier.close()]);
       // Last, so that a final scrape still sees the counts.
       await metricsServer?.close();
     },
