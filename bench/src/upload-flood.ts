@@ -5,7 +5,7 @@
 // raw image and sending 8 MB of it, then nothing. Reports how each was answered, the API's RSS at rest, at its
 // peak, and 10 s after the connections were dropped. Extra arguments go to node (`--max-semi-space-size=2`).
 import { spawn } from 'node:child_process';
-import { readFileSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import { connect, createServer, type AddressInfo, type Socket } from 'node:net';
 import { join, resolve } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
@@ -23,12 +23,23 @@ const free = await new Promise<number>((done) => {
     probe.close(() => done(port));
   });
 });
+// The all-in-one's entry moved with the apps split.
+const entry = ['apps/all-in-one/src/main.ts', 'apps/api/src/all-in-one.ts']
+  .map((path) => join(root, path))
+  .find((path) => existsSync(path)) as string;
 const api = spawn(
   process.execPath,
-  [...nodeOptions, '--conditions=@visionq/source', '--import', 'tsx', join(root, 'apps/api/src/all-in-one.ts')],
+  [...nodeOptions, '--conditions=@visionq/source', '--import', 'tsx', entry],
   {
     cwd: join(root, 'packages/image-preprocess'),
-    env: { ...process.env, PORT: String(free), RATE_LIMIT_PER_MIN: '0', LOG_LEVEL: 'warn', TRY_PAGE: 'false' },
+    env: {
+      ...process.env,
+      PORT: String(free),
+      API_METRICS_PORT: '0',
+      RATE_LIMIT_PER_MIN: '0',
+      LOG_LEVEL: 'warn',
+      TRY_PAGE: 'false',
+    },
     stdio: ['ignore', 'ignore', 'inherit'],
   },
 );
@@ -78,7 +89,6 @@ await Promise.all(
   }),
 );
 const sentIn = performance.now() - started;
-console.error('sent');
 await sleep(5_000);
 const stalledPeak = peak;
 for (const socket of sockets) socket.destroy();
@@ -89,5 +99,9 @@ api.kill('SIGTERM');
 console.log(
   `root ${root}; ${count} uploads of 9 MB from ${count} users, 8 MB sent each (in ${(sentIn / 1000).toFixed(1)} s); node ${nodeOptions.join(' ') || '(defaults)'}`,
 );
-console.log(`answered: ${[...statuses].map(([k, n]) => `${n}× ${k}`).join(', ') || 'none'}; no answer (stalled): ${count - [...statuses.values()].reduce((a, b) => a + b, 0)}`);
-console.log(`RSS MiB: at rest ${atRest.toFixed(0)}, peak ${stalledPeak.toFixed(0)}, 10 s after ${after.toFixed(0)}`);
+console.log(
+  `answered: ${[...statuses].map(([k, n]) => `${n}× ${k}`).join(', ') || 'none'}; no answer (stalled): ${count - [...statuses.values()].reduce((a, b) => a + b, 0)}`,
+);
+console.log(
+  `RSS MiB: at rest ${atRest.toFixed(0)}, peak ${stalledPeak.toFixed(0)}, 10 s after ${after.toFixed(0)}`,
+);
