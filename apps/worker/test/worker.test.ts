@@ -54,6 +54,28 @@ function isolated(env: Record<string, string>) {
   return { config, cleanup };
 }
 
+/** Submits a task as the API does: its record first, then the image on the queue. */
+function submitter(
+  store: ReturnType<typeof createRedisResultStore>,
+  producer: Awaited<ReturnType<typeof createAmqpTaskQueue>>,
+) {
+  return async (image: Uint8Array, contentType: ImageType) => {
+    const record = newQueuedRecord(randomUUID(), 'alice');
+    await store.create(record);
+    await producer.publish({
+      message: {
+        taskId: record.task_id,
+        owner: 'alice',
+        contentType,
+        timestamp: Date.now(),
+        schemaVersion: TASK_MESSAGE_SCHEMA_VERSION,
+      },
+      image,
+    });
+    return record.task_id;
+  };
+}
+
 async function scrape(url: string | undefined): Promise<string> {
   const res = await fetch(url as string);
   expect(res.status).toBe(200);
@@ -78,21 +100,7 @@ describe.skipIf(!amqp.available || !redis.available)("the worker's /metrics", ()
       expect(sample(before, 'visionq_queue_dead_letter_messages', dlq)).toBe(0);
 
       // Two tasks as the API submits them: a photo, and bytes that only claim to be a PNG.
-      const submit = async (image: Uint8Array, contentType: ImageType) => {
-        const record = newQueuedRecord(randomUUID(), 'alice');
-        await store.create(record);
-        await producer.publish({
-          message: {
-            taskId: record.task_id,
-            owner: 'alice',
-            contentType,
-            timestamp: Date.now(),
-            schemaVersion: TASK_MESSAGE_SCHEMA_VERSION,
-          },
-          image,
-        });
-        return record.task_id;
-      };
+      const submit = submitter(store, producer);
       const good = await submit(STOP, 'image/jpeg');
       const broken = await submit(
         Buffer.from('\x89PNG\r\n\x1a\n, and then nothing of the kind'),
@@ -166,21 +174,7 @@ describe.skipIf(!amqp.available || !redis.available)("the worker's /metrics", ()
     const client = createRedisClient(redis.url, { enableOfflineQueue: true });
     const store = createRedisResultStore({ client, keyPrefix: config.REDIS_PREFIX });
     try {
-      const submit = async (image: Uint8Array, contentType: ImageType) => {
-        const record = newQueuedRecord(randomUUID(), 'alice');
-        await store.create(record);
-        await producer.publish({
-          message: {
-            taskId: record.task_id,
-            owner: 'alice',
-            contentType,
-            timestamp: Date.now(),
-            schemaVersion: TASK_MESSAGE_SCHEMA_VERSION,
-          },
-          image,
-        });
-        return record.task_id;
-      };
+      const submit = submitter(store, producer);
       // The 8 KB AVIF that held ~700 MB while decoding, and a progressive JPEG of ~42 MB by the estimate.
       const bomb = await submit(await flatAvif(6300), 'image/avif');
       const costly = await submit(
