@@ -1,6 +1,7 @@
 import {
   isTerminal,
   isTransient,
+  recognize,
   type Classification,
   type Classifier,
   type Consumption,
@@ -64,15 +65,16 @@ export function createTaskProcessor(options: TaskProcessorOptions): TaskProcesso
   // Each task in hand listens to this signal while one of its store writes retries, one write at a time: up to
   // `prefetch` listeners at once, by design. Node's default limit (10) would call a full prefetch a leak.
   setMaxListeners(options.prefetch + 1, stopping.signal);
-  const batcher = new Batcher<Uint8Array, Classification>({
+  const batcher = new Batcher<DeliveredTask, Classification>({
     maxSize: options.maxBatch,
     maxDelayMs: options.maxDelayMs,
     maxConcurrent: options.maxConcurrentBatches ?? classifier.slots + 1,
-    run: async (images) => {
+    run: async (tasks) => {
       const started = performance.now();
-      const results = await classifier.classify(images);
-      events.batchClassified?.(images.length, performance.now() - started);
-      return results;
+      const results = await classifier.classify(tasks.map((task) => task.image));
+      events.batchClassified?.(tasks.length, performance.now() - started);
+      // One batch mixes requests: a task's own floor is applied to its prediction by the same rule.
+      return results.map((result, i) => withFloor(result, tasks[i]?.message.minConfidence, classifier));
     },
   });
   let consumption: Consumption | undefined;
@@ -84,7 +86,7 @@ export function createTaskProcessor(options: TaskProcessorOptions): TaskProcesso
       const current = await retryTransient(() => store.markProcessing(taskId), retry, stopping.signal);
       // Redelivered after its result was stored but before the ack: nothing left to do.
       if (current && isTerminal(current.status)) return;
-      const classification = await batcher.add(task.image);
+      const classification = await batcher.add(task);
       const record = await retryTransient(
         () => store.complete(taskId, owner, toOutcome(classification, classifier)),
         retry,
@@ -115,6 +117,15 @@ export function createTaskProcessor(options: TaskProcessorOptions): TaskProcesso
       stopping.abort();
     },
   };
+}
+
+function withFloor(
+  result: Classification,
+  floor: number | undefined,
+  classifier: Classifier,
+): Classification {
+  if (!result.ok || floor === undefined) return result;
+  return { ok: true, prediction: recognize(result.prediction, classifier.model, floor) };
 }
 
 function toOutcome(classification: Classification, classifier: Classifier): TaskOutcome {
