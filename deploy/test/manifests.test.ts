@@ -122,9 +122,11 @@ describe('deploy/k8s: objects fit together', () => {
       'prometheus.io/port': String(worker.WORKER_METRICS_PORT),
       'prometheus.io/path': '/metrics',
     });
+    // The API's metrics have a port of their own, never the public one.
+    expect(config).toMatchObject({ API_METRICS_HOST: '0.0.0.0' });
     expect(scrape('visionq-api')).toEqual({
       'prometheus.io/scrape': 'true',
-      'prometheus.io/port': config.PORT,
+      'prometheus.io/port': config.API_METRICS_PORT,
       'prometheus.io/path': '/metrics',
     });
   });

@@ -30,9 +30,12 @@ describe.skipIf(!amqp.available || !redis.available)('all-in-one on RabbitMQ and
   const queue = `visionq.${run}`;
   let service: ServiceProcess;
   let url = '';
+  let metricsUrl = '';
   beforeAll(async () => {
     const port = await freePort();
     url = `http://127.0.0.1:${port}`;
+    const metricsPort = await freePort();
+    metricsUrl = `http://127.0.0.1:${metricsPort}/metrics`;
     service = startProcess('all-in-one', ENTRY.allInOne, {
       ...SUITE_ENV,
       AMQP_URL: amqp.url,
@@ -40,6 +43,7 @@ describe.skipIf(!amqp.available || !redis.available)('all-in-one on RabbitMQ and
       AMQP_QUEUE: queue,
       REDIS_PREFIX: `visionq:${run}:`,
       PORT: String(port),
+      API_METRICS_PORT: String(metricsPort),
     });
     await waitUntilServing(`${url}/readyz`, service);
   }, 90_000);
@@ -64,7 +68,7 @@ describe.skipIf(!amqp.available || !redis.available)('all-in-one on RabbitMQ and
     let metrics = '';
     for (let i = 0; i < 100 && deadLettered(metrics, 'schema') === 0; i += 1) {
       await new Promise((resolve) => setTimeout(resolve, 100));
-      metrics = await (await fetch(`${url}/metrics`)).text();
+      metrics = await (await fetch(metricsUrl)).text();
     }
     expect(deadLettered(metrics, 'schema')).toBe(1);
     expect((await fetch(`${url}/healthz`)).status).toBe(200);

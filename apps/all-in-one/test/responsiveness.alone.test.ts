@@ -53,10 +53,17 @@ function percentile(values: number[], p: number): number {
 describe('all-in-one under full inference load', () => {
   let service: ServiceProcess;
   let url = '';
+  let metricsUrl = '';
   beforeAll(async () => {
     const port = await freePort();
     url = `http://127.0.0.1:${port}`;
-    service = startProcess('all-in-one', ENTRY.allInOne, { PORT: String(port), RATE_LIMIT_PER_MIN: '0' });
+    const metricsPort = await freePort();
+    metricsUrl = `http://127.0.0.1:${metricsPort}/metrics`;
+    service = startProcess('all-in-one', ENTRY.allInOne, {
+      PORT: String(port),
+      API_METRICS_PORT: String(metricsPort),
+      RATE_LIMIT_PER_MIN: '0',
+    });
     // Loading the model into its worker threads can take a while on a busy machine.
     await waitUntilServing(`${url}/healthz`, service, 90_000);
   }, 120_000);
@@ -95,7 +102,7 @@ describe('all-in-one under full inference load', () => {
     agent.destroy();
     const p99 = percentile(latencies, 99);
     // The service's own event-loop delay (prom-client samples it every 10 ms, so 10 ms is "no delay").
-    const metrics = await (await fetch(`${url}/metrics`)).text();
+    const metrics = await (await fetch(metricsUrl)).text();
     const loopP99 = Number(/^nodejs_eventloop_lag_p99_seconds (\S+)$/m.exec(metrics)?.[1]) * 1000 - 10;
     console.info(
       `healthz under load: ${latencies.length} probes, p50 ${percentile(latencies, 50).toFixed(1)} ms, p99 ${p99.toFixed(1)} ms, slowest ${[

@@ -4,12 +4,20 @@ import express, { type Express } from 'express';
 import helmet from 'helmet';
 import { pinoHttp } from 'pino-http';
 import type { Logger } from 'pino';
-import { NotFoundError, type ResultStore, type TaskQueue, type TokenVerifier } from '@visionq/core';
+import {
+  NotFoundError,
+  type AppCheckVerifier,
+  type ResultStore,
+  type TaskQueue,
+  type TokenVerifier,
+} from '@visionq/core';
 import type { BufferPool } from '@visionq/core/buffer-pool';
 import type { ImageInfo } from '@visionq/image-preprocess';
+import { requireAppCheck } from './http/app-check.js';
 import { requireUser } from './http/auth.js';
 import { errorHandler } from './http/errors.js';
 import type { UploadLimiter } from './http/rate-limit.js';
+import type { UploadBudgetOptions } from './http/upload-budget.js';
 import type { Metrics } from './metrics.js';
 import { opsRoutes } from './routes/ops.js';
 import { predictRoute } from './routes/predict.js';
@@ -28,8 +36,12 @@ export interface AppDeps {
   uploads: BufferPool;
   logger: Logger;
   metrics: Metrics;
+  /** Firebase App Check on uploads; none when absent (`APP_CHECK=off`). */
+  appCheck?: { mode: 'optional' | 'required'; verifier: AppCheckVerifier };
   settings: {
     maxUploadBytes: number;
+    /** Bytes of uploads received at once, in all and per uid (default: `DEFAULT_UPLOAD_BUDGET`). */
+    uploadBudget?: UploadBudgetOptions;
     /** Serve the try-it page at `/`. */
     tryPage: boolean;
     /** A token the try-it page fills in (local auth mode only). */
@@ -55,12 +67,12 @@ export function createApp(deps: AppDeps): Express {
         return id;
       },
       customLogLevel: (_req, res, error) => (error || res.statusCode >= 500 ? 'error' : 'info'),
-      // Only what is safe to keep: never headers (tokens), never bodies (images).
+      // Only what is safe to keep: never headers (tokens), never bodies (images), never query strings.
       serializers: {
         req: (req: { id: unknown; method: string; url: string }) => ({
           id: req.id,
           method: req.method,
-          url: req.url,
+          url: withoutQuery(req.url),
         }),
         res: (res: { statusCode: number }) => ({ statusCode: res.statusCode }),
       },
@@ -78,6 +90,8 @@ export function createApp(deps: AppDeps): Express {
   app.use(opsRoutes(deps));
   const authenticated = requireUser(deps.verifier, deps.metrics);
   app.use('/predict', authenticated);
+  if (deps.appCheck)
+    app.use('/predict', requireAppCheck(deps.appCheck.mode, deps.appCheck.verifier, deps.metrics));
   app.use('/result', authenticated);
   app.use(predictRoute(deps));
   app.use(resultRoute(deps));
@@ -89,4 +103,10 @@ export function createApp(deps: AppDeps): Express {
   });
   app.use(errorHandler());
   return app;
+}
+
+/** Query strings may carry credentials (`?access_token=`, sent by some clients): logs keep the path only. */
+function withoutQuery(url: string): string {
+  const query = url.indexOf('?');
+  return query === -1 ? url : `${url.slice(0, query)}?[redacted]`;
 }

@@ -17,9 +17,18 @@ export const apiEnv = {
     .optional(),
   GOOGLE_APPLICATION_CREDENTIALS: z.string().min(1).optional(),
   FIREBASE_CHECK_REVOKED: bool.default(false),
+  // Firebase App Check on uploads: off, checked when sent (optional), or required. Needs AUTH_MODE=firebase.
+  APP_CHECK: z.enum(['off', 'optional', 'required']).default('off'),
   MAX_UPLOAD_BYTES: int(1).default(10 * 1024 * 1024),
+  // MiB of uploads being received at once, in all and per uid: beyond, 503 with Retry-After.
+  UPLOAD_BUDGET_MB: int(1).default(128),
+  UPLOAD_BUDGET_PER_UID_MB: int(1).default(32),
   RATE_LIMIT_PER_MIN: int(0).default(120),
   TRY_PAGE: bool.default(true),
+  // /metrics on a port of its own, never the public one: it tells how the service and its callers fare. 9465,
+  // beside the worker's 9464; 0 turns it off.
+  API_METRICS_PORT: int(0, 65535).default(9465),
+  API_METRICS_HOST: z.string().min(1).default('127.0.0.1'),
 };
 
 const apiShape = { ...brokerEnv, ...processEnv, ...apiEnv };
@@ -59,6 +68,8 @@ export function resolveAuth<Values extends ApiEnv>(
     (authMode === 'local' ? LOCAL_PROJECT_ID : undefined);
   const problems: string[] = [];
   if (!projectId) problems.push('FIREBASE_PROJECT_ID: required when AUTH_MODE=firebase');
+  if (values.APP_CHECK !== 'off' && authMode !== 'firebase')
+    problems.push('APP_CHECK: needs AUTH_MODE=firebase (App Check tokens are verified against Firebase)');
   if (authMode === 'firebase' && values.FIREBASE_AUTH_EMULATOR_HOST) {
     problems.push(
       'AUTH_MODE=firebase and FIREBASE_AUTH_EMULATOR_HOST cannot be set together (the emulator variable makes firebase-admin skip signature checks); unset one',

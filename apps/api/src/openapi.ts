@@ -73,6 +73,14 @@ export function openApiDocument(): object {
               description: 'Retries with the same key (same uid, within RESULT_TTL) return the same task',
               schema: { type: 'string', maxLength: 255 },
             },
+            {
+              name: 'X-Firebase-AppCheck',
+              in: 'header',
+              required: false,
+              description:
+                'A Firebase App Check token: checked when sent with APP_CHECK=optional, required with APP_CHECK=required',
+              schema: { type: 'string' },
+            },
           ],
           requestBody: {
             required: true,
@@ -137,13 +145,6 @@ export function openApiDocument(): object {
           summary: 'Readiness: queue and store reachable',
           security: [],
           responses: { '200': { description: 'Ready' }, '503': { description: 'Not ready' } },
-        },
-      },
-      '/metrics': {
-        get: {
-          summary: 'Prometheus metrics',
-          security: [],
-          responses: { '200': { description: 'Metrics' } },
         },
       },
     },

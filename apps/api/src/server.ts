@@ -16,11 +16,21 @@ export interface HttpServer {
   close(timeoutMs: number): Promise<void>;
 }
 
+/**
+ * The API's HTTP server. Node checks request and header timeouts only every `connectionsCheckingInterval` (30 s
+ * by default), which would let a slow client hold a connection up to 30 s past them. `Expect: 100-continue` is
+ * the route's to answer (`admitUpload`): Node would send `100 Continue` at once, inviting the body of an upload
+ * about to be refused.
+ */
+export function createHttpServer(app: Express): Server {
+  const server = createServer({ connectionsCheckingInterval: 1_000 }, app);
+  server.on('checkContinue', (req: IncomingMessage, res: ServerResponse) => server.emit('request', req, res));
+  return server;
+}
+
 /** Listens; timeouts bound slow clients, so that a slow upload cannot hold a connection for long. */
 export async function listen(app: Express, where: { host: string; port: number }): Promise<HttpServer> {
-  // Node checks request and header timeouts only every `connectionsCheckingInterval` (30 s by default), which
-  // would let a slow client hold a connection up to 30 s past them.
-  const server = createServer({ connectionsCheckingInterval: 1_000 }, app);
+  const server = createHttpServer(app);
   await new Promise<void>((resolve, reject) => {
     server.once('listening', resolve);
     server.once('error', (error: NodeJS.ErrnoException) => reject(listenError(error, where)));

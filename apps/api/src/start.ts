@@ -1,13 +1,13 @@
 import type { Server } from 'node:http';
 import { configureSharp, inspect } from '@visionq/image-preprocess';
-import type { Infrastructure } from '@visionq/service-kit';
+import { serveConfiguredMetrics, type Infrastructure } from '@visionq/service-kit';
 import type { Logger } from 'pino';
 import { createApp } from './app.js';
 import { assertSafeAuth, type Config } from './config.js';
 import { createUploadLimiter } from './http/rate-limit.js';
 import type { Metrics } from './metrics.js';
 import { listen } from './server.js';
-import { createVerifier, localTokenFactory } from './verifier.js';
+import { createAppCheck, createVerifier, localTokenFactory } from './verifier.js';
 
 export interface ApiStartDeps {
   config: Config;
@@ -21,6 +21,8 @@ export interface RunningApi {
   server: Server;
   /** `http://host:port`. */
   url: string;
+  /** Where Prometheus scrapes the API (`API_METRICS_PORT`); `undefined` when it is 0. */
+  metricsUrl: string | undefined;
   /** Stops taking requests, lets those in flight finish (up to `SHUTDOWN_TIMEOUT_MS`), closes the verifier. */
   stop(): Promise<void>;
 }
@@ -38,6 +40,7 @@ export async function startApi({
     ...(config.SHARP_CONCURRENCY > 0 ? { concurrency: config.SHARP_CONCURRENCY } : {}),
   });
   const verifier = createVerifier(config, logger);
+  const appCheck = createAppCheck(config);
   const app = createApp({
     verifier,
     queue: infrastructure.queue,
@@ -50,23 +53,39 @@ export async function startApi({
     }),
     logger,
     metrics,
+    ...(appCheck ? { appCheck } : {}),
     settings: {
       maxUploadBytes: config.MAX_UPLOAD_BYTES,
+      uploadBudget: {
+        totalBytes: config.UPLOAD_BUDGET_MB * 2 ** 20,
+        perUidBytes: config.UPLOAD_BUDGET_PER_UID_MB * 2 ** 20,
+      },
       tryPage: config.TRY_PAGE,
       tryPageToken: localTokenFactory(config),
     },
   });
-  const http = await listen(app, { host: config.HOST, port: config.PORT }).catch(async (error: unknown) => {
-    await verifier.close();
+  const metricsServer = await serveConfiguredMetrics(metrics.registry, {
+    host: config.API_METRICS_HOST,
+    port: config.API_METRICS_PORT,
+    portVariable: 'API_METRICS_PORT',
+  }).catch(async (error: unknown) => {
+    await Promise.all([verifier.close(), appCheck?.verifier.close()]);
     throw error;
   });
-  logger.info({ url: http.url }, 'listening');
+  const http = await listen(app, { host: config.HOST, port: config.PORT }).catch(async (error: unknown) => {
+    await Promise.all([verifier.close(), appCheck?.verifier.close(), metricsServer?.close()]);
+    throw error;
+  });
+  logger.info({ url: http.url, metrics: metricsServer?.url ?? 'off' }, 'listening');
   return {
     server: http.server,
     url: http.url,
+    metricsUrl: metricsServer?.url,
     async stop() {
       await http.close(config.SHUTDOWN_TIMEOUT_MS);
-      await verifier.close();
+      await Promise.all([verifier.close(), appCheck?.verifier.close()]);
+      // Last, so that a final scrape still sees the counts.
+      await metricsServer?.close();
     },
   };
 }

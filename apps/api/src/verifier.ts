@@ -1,10 +1,11 @@
 import {
+  createFirebaseAppCheckVerifier,
   createEmulatorIdToken,
   createEmulatorTokenVerifier,
   createFirebaseTokenVerifier,
   createLocalTokenVerifier,
 } from '@visionq/auth-firebase';
-import type { TokenVerifier } from '@visionq/core';
+import type { AppCheckVerifier, TokenVerifier } from '@visionq/core';
 import type { Logger } from 'pino';
 import type { Config } from './config.js';
 
@@ -36,6 +37,17 @@ export function createVerifier(config: AuthConfig, logger: Logger): TokenVerifie
   return config.FIREBASE_AUTH_EMULATOR_HOST
     ? createEmulatorTokenVerifier({ projectId, emulatorHost: config.FIREBASE_AUTH_EMULATOR_HOST })
     : createLocalTokenVerifier({ projectId });
+}
+
+/** The App Check verifier `APP_CHECK` asks for (firebase mode only, as the configuration ensures). */
+export function createAppCheck(
+  config: Pick<Config, 'APP_CHECK' | 'FIREBASE_PROJECT_ID'>,
+): { mode: 'optional' | 'required'; verifier: AppCheckVerifier } | undefined {
+  if (config.APP_CHECK === 'off') return undefined;
+  return {
+    mode: config.APP_CHECK,
+    verifier: createFirebaseAppCheckVerifier({ projectId: config.FIREBASE_PROJECT_ID }),
+  };
 }
 
 /** A local token, in local auth mode only (the try-it page fills it in). */

@@ -429,8 +429,8 @@ describe('GET /result/{task_id}', () => {
 });
 
 describe('operations', () => {
-  it('healthz, readyz, metrics, openapi; no x-powered-by; security headers', async () => {
-    const { app } = await service();
+  it('healthz, readyz, openapi; no x-powered-by; security headers; metrics not on the public port', async () => {
+    const { app, metrics: registry } = await service();
     const health = await request(app).get('/healthz');
     expect(health.status).toBe(200);
     expect(health.headers['x-powered-by']).toBeUndefined();
@@ -440,9 +440,10 @@ describe('operations', () => {
       .post('/predict')
       .set({ Authorization: 'Bearer nope' })
       .attach('image', await jpeg(), 'a.jpg');
-    const metrics = await request(app).get('/metrics');
-    expect(metrics.text).toContain('visionq_http_request_duration_seconds');
-    expect(metrics.text).toMatch(/visionq_auth_failures_total\{reason="invalid"\} 1/);
+    expect((await request(app).get('/metrics')).status).toBe(404);
+    const metrics = await registry.registry.metrics();
+    expect(metrics).toContain('visionq_http_request_duration_seconds');
+    expect(metrics).toMatch(/visionq_auth_failures_total\{reason="invalid"\} 1/);
     const openapi = await request(app).get('/openapi.json');
     expect(openapi.body.openapi).toBe('3.1.0');
     expect(Object.keys(openapi.body.paths)).toEqual(

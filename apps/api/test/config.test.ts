@@ -105,4 +105,19 @@ describe('configuration', () => {
     expect(() => assertSafeAuth(loadConfig({ HOST: '0.0.0.0' }))).toThrow(/HOST: AUTH_MODE=local/);
     expect(() => assertSafeAuth(loadConfig({ HOST: '0.0.0.0', FIREBASE_PROJECT_ID: 'p' }))).not.toThrow();
   });
+
+  it('the upload budget, the metrics port and App Check: defaults, and App Check only with Firebase auth', () => {
+    expect(loadConfig({})).toMatchObject({
+      UPLOAD_BUDGET_MB: 128,
+      UPLOAD_BUDGET_PER_UID_MB: 32,
+      API_METRICS_PORT: 9465,
+      API_METRICS_HOST: '127.0.0.1',
+      APP_CHECK: 'off',
+    });
+    expect(loadConfig({ FIREBASE_PROJECT_ID: 'visionq-test', APP_CHECK: 'required' }).APP_CHECK).toBe(
+      'required',
+    );
+    expect(() => loadConfig({ APP_CHECK: 'required' })).toThrow(/APP_CHECK: needs AUTH_MODE=firebase/);
+    expect(() => loadConfig({ APP_CHECK: 'sometimes' })).toThrow(/APP_CHECK/);
+  });
 });

@@ -19,7 +19,7 @@ import { inspect } from '@visionq/image-preprocess';
 import { createApp, type AppDeps } from '../src/app.js';
 import { createUploadLimiter } from '../src/http/rate-limit.js';
 import { createLogger } from '@visionq/service-kit';
-import { createMetrics } from '../src/metrics.js';
+import { createMetrics, type Metrics } from '../src/metrics.js';
 
 export const TOKENS = { alice: 'token-alice', bob: 'token-bob' } as const;
 
@@ -43,6 +43,7 @@ export interface TestService {
   /** Where uploads are read into, as in the all-in-one. */
   uploads: BufferPool;
   logs: string[];
+  metrics: Metrics;
   /** The in-process worker; started already unless the service was created with `worker: false`. */
   worker: FakeWorker;
   close(): Promise<void>;
@@ -54,6 +55,8 @@ export interface TestServiceOptions {
   worker?: boolean;
   queue?: TaskQueue;
   classifierDelayMs?: number;
+  uploadBudget?: { totalBytes: number; perUidBytes: number };
+  appCheck?: AppDeps['appCheck'];
 }
 
 /** The API with in-memory queue and store, a fixed token table, and (optionally) a worker loop in-process. */
@@ -82,8 +85,10 @@ export async function createTestService(options: TestServiceOptions = {}): Promi
     uploads,
     logger: createLogger('info', 'api', sink),
     metrics,
+    ...(options.appCheck ? { appCheck: options.appCheck } : {}),
     settings: {
       maxUploadBytes: options.maxUploadBytes ?? 10 * 1024 * 1024,
+      ...(options.uploadBudget ? { uploadBudget: options.uploadBudget } : {}),
       tryPage: true,
       tryPageToken: () => TOKENS.alice,
     },
@@ -97,6 +102,7 @@ export async function createTestService(options: TestServiceOptions = {}): Promi
     broker,
     uploads,
     logs,
+    metrics,
     worker,
     close: async () => {
       await worker.stop();

@@ -15,3 +15,9 @@ export { createInfrastructure, type Infrastructure } from './infrastructure.js';
 export { createLogger, stdout } from './logger.js';
 export { bundledModelPath, repoPath } from './paths.js';
 export { run, stopOnSignal } from './process.js';
+export {
+  serveConfiguredMetrics,
+  serveMetrics,
+  type MetricsServer,
+  type MetricsSource,
+} from './metrics-server.js';

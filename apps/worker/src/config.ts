@@ -9,6 +9,8 @@ export const workerEnv = {
   WORKER_MAX_DELAY_MS: int(0).default(0),
   INFERENCE_WORKERS: int(1).default(1),
   INFERENCE_THREADS: int(0).default(0),
+  // MiB the running decodes may hold, by their estimate; unset: half the container's memory limit, or 512.
+  DECODE_MEMORY_BUDGET_MB: int(16).optional(),
 };
 
 /** A separate worker's own metrics server. */

@@ -1,4 +1,4 @@
-import { configureSharp } from '@visionq/image-preprocess';
+import { configureSharp, containerMemoryLimit, decodeBudgetFor } from '@visionq/image-preprocess';
 import type { ResultStore, TaskQueue } from '@visionq/core';
 import { createOnnxClassifier } from '@visionq/onnx-classifier';
 import { createTaskProcessor } from '@visionq/task-processor';
@@ -33,12 +33,18 @@ export async function startWorker({
     cache: false,
     ...(config.SHARP_CONCURRENCY > 0 ? { concurrency: config.SHARP_CONCURRENCY } : {}),
   });
+  const decodeMemoryBudget =
+    config.DECODE_MEMORY_BUDGET_MB === undefined
+      ? decodeBudgetFor(await containerMemoryLimit())
+      : config.DECODE_MEMORY_BUDGET_MB * 2 ** 20;
+  logger.info({ decode_memory_budget_mb: Math.round(decodeMemoryBudget / 2 ** 20) }, 'decode memory budget');
   const classifier = await createOnnxClassifier({
     modelPath: config.MODEL_PATH,
     workers: config.INFERENCE_WORKERS,
     ...(config.INFERENCE_THREADS > 0 ? { intraOpNumThreads: config.INFERENCE_THREADS } : {}),
     maxBatch: config.WORKER_MAX_BATCH,
     maxPixels: config.MAX_PIXELS,
+    decodeMemoryBudget,
   });
   const processor = createTaskProcessor({
     queue,

@@ -1,8 +1,8 @@
-import { createInfrastructure } from '@visionq/service-kit';
+import { createInfrastructure, serveConfiguredMetrics } from '@visionq/service-kit';
 import type { Logger } from 'pino';
 import type { WorkerConfig } from './config.js';
 import { createWorkerMetrics } from './metrics.js';
-import { serveMetrics, type MetricsServer } from './metrics-server.js';
+
 import { startWorker } from './start.js';
 
 export interface RunningWorker {
@@ -30,7 +30,11 @@ export async function runWorker(config: WorkerConfig, logger: Logger): Promise<R
   };
   try {
     // First: a taken port is a configuration error, better reported before connecting to anything.
-    const server = config.WORKER_METRICS_PORT > 0 ? await listen(metrics.registry, config) : undefined;
+    const server = await serveConfiguredMetrics(metrics.registry, {
+      host: config.WORKER_METRICS_HOST,
+      port: config.WORKER_METRICS_PORT,
+      portVariable: 'WORKER_METRICS_PORT',
+    });
     if (server) closers.push(() => server.close());
     const infrastructure = await createInfrastructure(config, logger, metrics.queueEvents);
     closers.push(() => infrastructure.close());
@@ -62,24 +66,5 @@ export async function runWorker(config: WorkerConfig, logger: Logger): Promise<R
   } catch (error) {
     await closeAll();
     throw error;
-  }
-}
-
-async function listen(
-  registry: Parameters<typeof serveMetrics>[0],
-  config: WorkerConfig,
-): Promise<MetricsServer> {
-  const where = `${config.WORKER_METRICS_HOST}:${config.WORKER_METRICS_PORT}`;
-  try {
-    return await serveMetrics(registry, {
-      host: config.WORKER_METRICS_HOST,
-      port: config.WORKER_METRICS_PORT,
-    });
-  } catch (cause) {
-    const code = (cause as { code?: unknown }).code;
-    throw new Error(
-      `cannot serve metrics on ${where}${typeof code === 'string' ? ` (${code})` : ''}: set WORKER_METRICS_PORT to a free port, or 0 to turn metrics off`,
-      { cause },
-    );
   }
 }

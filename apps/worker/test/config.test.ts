@@ -50,4 +50,14 @@ describe('worker configuration', () => {
   it('defaults MODEL_PATH to the bundled model', () => {
     expect(loadWorkerConfig(BROKERS).MODEL_PATH).toMatch(/models\/traffic-signs\/traffic-signs\.onnx$/);
   });
+
+  it('DECODE_MEMORY_BUDGET_MB is unset by default (taken from the container), at least 16 when set', () => {
+    expect(loadWorkerConfig(BROKERS).DECODE_MEMORY_BUDGET_MB).toBeUndefined();
+    expect(loadWorkerConfig({ ...BROKERS, DECODE_MEMORY_BUDGET_MB: '384' }).DECODE_MEMORY_BUDGET_MB).toBe(
+      384,
+    );
+    expect(() => loadWorkerConfig({ ...BROKERS, DECODE_MEMORY_BUDGET_MB: '8' })).toThrow(
+      /^invalid configuration: DECODE_MEMORY_BUDGET_MB: /,
+    );
+  });
 });

@@ -12,6 +12,7 @@ import { describe, expect, it } from 'vitest';
 import { probeServer } from '@visionq/test-support/servers';
 import { loadWorkerConfig } from '../src/config.js';
 import { runWorker } from '../src/worker.js';
+import { flatAvif, solid, RED } from '../../../packages/image-preprocess/test/images.js';
 import { sample } from './exposition.js';
 
 const amqp = await probeServer('amqp');
@@ -53,6 +54,28 @@ function isolated(env: Record<string, string>) {
   return { config, cleanup };
 }
 
+/** Submits a task as the API does: its record first, then the image on the queue. */
+function submitter(
+  store: ReturnType<typeof createRedisResultStore>,
+  producer: Awaited<ReturnType<typeof createAmqpTaskQueue>>,
+) {
+  return async (image: Uint8Array, contentType: ImageType) => {
+    const record = newQueuedRecord(randomUUID(), 'alice');
+    await store.create(record);
+    await producer.publish({
+      message: {
+        taskId: record.task_id,
+        owner: 'alice',
+        contentType,
+        timestamp: Date.now(),
+        schemaVersion: TASK_MESSAGE_SCHEMA_VERSION,
+      },
+      image,
+    });
+    return record.task_id;
+  };
+}
+
 async function scrape(url: string | undefined): Promise<string> {
   const res = await fetch(url as string);
   expect(res.status).toBe(200);
@@ -77,21 +100,7 @@ describe.skipIf(!amqp.available || !redis.available)("the worker's /metrics", ()
       expect(sample(before, 'visionq_queue_dead_letter_messages', dlq)).toBe(0);
 
       // Two tasks as the API submits them: a photo, and bytes that only claim to be a PNG.
-      const submit = async (image: Uint8Array, contentType: ImageType) => {
-        const record = newQueuedRecord(randomUUID(), 'alice');
-        await store.create(record);
-        await producer.publish({
-          message: {
-            taskId: record.task_id,
-            owner: 'alice',
-            contentType,
-            timestamp: Date.now(),
-            schemaVersion: TASK_MESSAGE_SCHEMA_VERSION,
-          },
-          image,
-        });
-        return record.task_id;
-      };
+      const submit = submitter(store, producer);
       const good = await submit(STOP, 'image/jpeg');
       const broken = await submit(
         Buffer.from('\x89PNG\r\n\x1a\n, and then nothing of the kind'),
@@ -156,6 +165,51 @@ describe.skipIf(!amqp.available || !redis.available)("the worker's /metrics", ()
     }
     // Stopped with everything else.
     await expect(fetch(worker.metricsUrl!)).rejects.toThrow();
+  }, 60_000);
+
+  it('an image that could never fit the decode budget or its format limit ends failed, saying why; others succeed', async () => {
+    const { config, cleanup } = isolated({ WORKER_METRICS_PORT: '0', DECODE_MEMORY_BUDGET_MB: '24' });
+    const worker = await runWorker(config, silent);
+    const producer = await createAmqpTaskQueue({ url: amqp.url, queue: config.AMQP_QUEUE });
+    const client = createRedisClient(redis.url, { enableOfflineQueue: true });
+    const store = createRedisResultStore({ client, keyPrefix: config.REDIS_PREFIX });
+    try {
+      const submit = submitter(store, producer);
+      // The 8 KB AVIF that held ~700 MB while decoding, and a progressive JPEG of ~42 MB by the estimate.
+      const bomb = await submit(await flatAvif(6300), 'image/avif');
+      const costly = await submit(
+        await solid(RED, 2000, 2000).jpeg({ progressive: true }).toBuffer(),
+        'image/jpeg',
+      );
+      const photo = await submit(STOP, 'image/jpeg');
+      const ended = await Promise.all([bomb, costly, photo].map((id) => store.waitFor(id, 30_000)));
+      expect(
+        ended.map((record) => [record?.status, record?.status === 'failed' ? record.error : undefined]),
+      ).toEqual([
+        [
+          'failed',
+          {
+            code: 'invalid_image',
+            message: 'image is 6300×6300 (39.7 megapixels), over the limit of 16 megapixels for AVIF',
+          },
+        ],
+        [
+          'failed',
+          {
+            code: 'too_large',
+            message: expect.stringMatching(
+              /^a 2000×2000 JPEG image needs about \d+ MB of memory to decode, more than the decode budget of 24 MB$/,
+            ),
+          },
+        ],
+        ['succeeded', undefined],
+      ]);
+    } finally {
+      await worker.stop();
+      await producer.close();
+      client.disconnect();
+      await cleanup();
+    }
   }, 60_000);
 
   it('WORKER_METRICS_PORT=0 serves no metrics', async () => {

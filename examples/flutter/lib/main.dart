@@ -1,6 +1,7 @@
 // A mini app: sign in with Firebase Auth (the Auth Emulator in development), pick a photo, see the top-k bars.
 import 'dart:typed_data';
 
+import 'package:firebase_app_check/firebase_app_check.dart';
 import 'package:firebase_auth/firebase_auth.dart';
 import 'package:firebase_core/firebase_core.dart';
 import 'package:flutter/material.dart';
@@ -28,6 +29,13 @@ Future<void> main() async {
   if (authEmulator.isNotEmpty) {
     final [host, port] = authEmulator.split(':');
     await FirebaseAuth.instance.useAuthEmulator(host, int.parse(port));
+  } else {
+    // App Check attests this is a genuine copy of the app (Play Integrity, App Attest), for an API started with
+    // APP_CHECK=optional or required. The emulators have no App Check, and local mode does not ask for it.
+    await FirebaseAppCheck.instance.activate(
+      androidProvider: AndroidProvider.playIntegrity,
+      appleProvider: AppleProvider.appAttest,
+    );
   }
   runApp(const MaterialApp(title: 'visionq', home: ClassifyPage()));
 }
@@ -44,6 +52,7 @@ class _ClassifyPageState extends State<ClassifyPage> {
     baseUrl: Uri.parse(apiUrl),
     // Called before every request: getIdToken returns the cached token, or a fresh one once it has expired.
     token: (forceRefresh) async => FirebaseAuth.instance.currentUser?.getIdToken(forceRefresh),
+    appCheckToken: authEmulator.isEmpty ? () => FirebaseAppCheck.instance.getToken() : null,
     language: WidgetsBinding.instance.platformDispatcher.locale.languageCode,
   );
   Uint8List? _photo;

@@ -11,6 +11,11 @@ import 'package:http/http.dart' as http;
 /// expired token by itself; [forceRefresh] is true once after the API answered 401.
 typedef TokenProvider = Future<String?> Function(bool forceRefresh);
 
+/// Returns a Firebase App Check token, sent as `X-Firebase-AppCheck` where the API runs with
+/// `APP_CHECK=optional` or `required`: `FirebaseAppCheck.instance.getToken()` (firebase_app_check) caches and
+/// refreshes it by itself.
+typedef AppCheckTokenProvider = Future<String?> Function();
+
 /// The API refused a request (`status` and the `code` of its error body), or a task ended `failed`.
 class VisionqException implements Exception {
   VisionqException(this.code, this.message, {this.status, this.retryAfter});
@@ -71,6 +76,7 @@ class VisionqClient {
   VisionqClient({
     required this.baseUrl,
     required this.token,
+    this.appCheckToken,
     this.language,
     this.pollWait = const Duration(seconds: 20),
     this.maxRetries = 2,
@@ -80,6 +86,7 @@ class VisionqClient {
   /// E.g. `http://10.0.2.2:8080` from the Android emulator to `pnpm start` on the host.
   final Uri baseUrl;
   final TokenProvider token;
+  final AppCheckTokenProvider? appCheckToken;
   final String? language;
 
   /// How long each long-poll asks the API to hold the request (at most 30 s).
@@ -143,6 +150,8 @@ class VisionqClient {
       final idToken = await token(refreshed);
       if (idToken == null) throw VisionqException('unauthorized', 'not signed in');
       request.headers['Authorization'] = 'Bearer $idToken';
+      final appCheck = await appCheckToken?.call();
+      if (appCheck != null) request.headers['X-Firebase-AppCheck'] = appCheck;
       request.headers['Accept'] = 'application/json';
       if (language != null) request.headers['Accept-Language'] = language!;
 

@@ -18,6 +18,7 @@ export type FirebaseCredential =
   | 'application-default';
 
 export interface AppHandle {
+  app: App;
   auth: Auth;
   /** Deletes the app if this adapter created it; an app that was handed in stays its owner's. */
   close(): Promise<void>;
@@ -42,6 +43,7 @@ export function createOwnedApp(options: OwnedAppOptions): AppHandle {
   );
   let deleted: Promise<void> | undefined;
   return {
+    app,
     auth: getAuth(app),
     close: () => (deleted ??= deleteApp(app)),
   };
@@ -53,7 +55,7 @@ export function borrowApp(app: App, projectId: string): AppHandle {
   if (appProject !== undefined && appProject !== projectId) {
     throw new TypeError(`app is configured for project "${appProject}", not projectId "${projectId}"`);
   }
-  return { auth: getAuth(app), close: async () => {} };
+  return { app, auth: getAuth(app), close: async () => {} };
 }
 
 function credentialFor(credential: FirebaseCredential | undefined, httpAgent: Agent | undefined): Credential {

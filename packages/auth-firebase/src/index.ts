@@ -3,3 +3,7 @@ export { createLocalTokenVerifier, type LocalTokenVerifierOptions } from './loca
 export { createEmulatorTokenVerifier, type EmulatorTokenVerifierOptions } from './emulator-verifier.js';
 export { createEmulatorIdToken, type EmulatorIdTokenOptions } from './emulator-token.js';
 export type { FirebaseCredential } from './app.js';
+export {
+  createFirebaseAppCheckVerifier,
+  type FirebaseAppCheckVerifierOptions,
+} from './app-check-verifier.js';

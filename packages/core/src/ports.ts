@@ -33,6 +33,23 @@ export interface TokenVerifier extends Closeable {
 }
 
 // ---------------------------------------------------------------------------------------------------------
+// AppCheckVerifier
+
+export interface VerifiedAppCheck {
+  /** The Firebase app the token was issued to (`1:<project number>:android:<hash>`, …). */
+  appId: string;
+}
+
+/**
+ * Verifies a Firebase App Check token, which attests that a request comes from a genuine copy of the app.
+ * Resolves with the app id; rejects with `UnauthorizedError` for a token that is not acceptable, or with
+ * `UnavailableError` when the keys to check it cannot be fetched.
+ */
+export interface AppCheckVerifier extends Closeable {
+  verify(token: string): Promise<VerifiedAppCheck>;
+}
+
+// ---------------------------------------------------------------------------------------------------------
 // TaskQueue
 
 /** A task as it travels on the queue: validated metadata plus the raw image bytes. */

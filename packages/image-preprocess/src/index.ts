@@ -1,6 +1,14 @@
+export { DEFAULT_DECODE_BUDGET_BYTES, containerMemoryLimit, decodeBudgetFor } from './budget.js';
+export {
+  DECODE_OVERHEAD_BYTES,
+  DEFAULT_MAX_PIXELS_BY_TYPE,
+  decodeBytesPerPixel,
+  decodeCost,
+} from './cost.js';
 export { detectImageType } from './detect.js';
 export { DEFAULT_MAX_PIXELS } from './errors.js';
 export { inspect, type ImageInfo, type InspectOptions } from './inspect.js';
+export { MAX_TIFF_PAGES, checkTiffPages } from './tiff.js';
 export type { TensorData } from './normalise.js';
 export { configureSharp, type SharpSettings } from './sharp-settings.js';
 export {

@@ -1,11 +1,25 @@
 import { UnsupportedTypeError, type ImageType } from '@visionq/core';
 import sharp from 'sharp';
+import { DEFAULT_MAX_PIXELS_BY_TYPE } from './cost.js';
 import { detectImageType } from './detect.js';
-import { DEFAULT_MAX_PIXELS, checkMaxPixels, tooManyPixels, undecodable } from './errors.js';
+import {
+  DEFAULT_MAX_PIXELS,
+  checkMaxPixels,
+  pixelLimit,
+  tooManyPixels,
+  undecodable,
+  type PixelLimits,
+} from './errors.js';
+import { checkTiffPages } from './tiff.js';
 
 export interface InspectOptions {
   /** Largest width × height accepted (default 40 000 000). Larger images fail with `InvalidImageError`. */
   maxPixels?: number;
+  /**
+   * Lower limits for formats whose decoder cannot shrink on load (default: AVIF 16 000 000, see
+   * `DEFAULT_MAX_PIXELS_BY_TYPE`). The lower of this and `maxPixels` applies.
+   */
+  maxPixelsByType?: Partial<Record<ImageType, number>>;
 }
 
 export interface ImageInfo {
@@ -18,15 +32,21 @@ export interface ImageInfo {
   pages: number;
 }
 
-/**
- * Reads the type and dimensions of an image from its header, without decoding pixels, so that an upload can be
- * refused before it is queued. Throws `UnsupportedTypeError` for anything that is not JPEG, PNG, WebP, GIF, AVIF
- * or TIFF by its bytes, and `InvalidImageError` for a header that does not parse or more pixels than allowed.
- */
-export async function inspect(bytes: Uint8Array, options: InspectOptions = {}): Promise<ImageInfo> {
-  const maxPixels = checkMaxPixels(options.maxPixels ?? DEFAULT_MAX_PIXELS);
+export function pixelLimits(options: InspectOptions): PixelLimits {
+  const byType = options.maxPixelsByType ?? DEFAULT_MAX_PIXELS_BY_TYPE;
+  for (const max of Object.values(byType)) checkMaxPixels(max);
+  return { maxPixels: checkMaxPixels(options.maxPixels ?? DEFAULT_MAX_PIXELS), byType };
+}
+
+/** What the header says, once checked against the limits: no pixel decoded. */
+export async function readHeader(
+  bytes: Uint8Array,
+  limits: PixelLimits,
+): Promise<ImageInfo & { metadata: sharp.Metadata }> {
   const type = detectImageType(bytes);
   if (!type) throw new UnsupportedTypeError();
+  // Before libvips opens it: libvips walks every page of a TIFF, however many the file chains.
+  if (type === 'image/tiff') checkTiffPages(bytes);
   let metadata: sharp.Metadata;
   try {
     // The limit is ours to apply below (with a message that says so); sharp's would read as a parse failure.
@@ -36,6 +56,18 @@ export async function inspect(bytes: Uint8Array, options: InspectOptions = {}): 
   }
   const { width, height } = metadata.autoOrient ?? metadata;
   if (!width || !height) throw undecodable(new Error('header has no dimensions'));
-  if (width * height > maxPixels) throw tooManyPixels(width, height, maxPixels);
-  return { type, width, height, pages: metadata.pages ?? 1 };
+  const limit = pixelLimit(limits, type);
+  if (width * height > limit.max) throw tooManyPixels(width, height, limit.max, limit.own ? type : undefined);
+  return { type, width, height, pages: metadata.pages ?? 1, metadata };
+}
+
+/**
+ * Reads the type and dimensions of an image from its header, without decoding pixels, so that an upload can be
+ * refused before it is queued. Throws `UnsupportedTypeError` for anything that is not JPEG, PNG, WebP, GIF, AVIF
+ * or TIFF by its bytes, and `InvalidImageError` for a header that does not parse, more pixels than allowed, or a
+ * TIFF of more than `MAX_TIFF_PAGES` pages.
+ */
+export async function inspect(bytes: Uint8Array, options: InspectOptions = {}): Promise<ImageInfo> {
+  const { type, width, height, pages } = await readHeader(bytes, pixelLimits(options));
+  return { type, width, height, pages };
 }

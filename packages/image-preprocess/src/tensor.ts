@@ -1,8 +1,10 @@
 import type { VisionqError } from '@visionq/core';
 import { availableParallelism } from 'node:os';
-import pLimit from 'p-limit';
+import { DecodeGate, DEFAULT_DECODE_BUDGET_BYTES } from './budget.js';
+import { decodeCost } from './cost.js';
 import { decodeRaw } from './decode.js';
-import { DEFAULT_MAX_PIXELS, checkMaxPixels, undecodable } from './errors.js';
+import { tooCostly, undecodable } from './errors.js';
+import { pixelLimits, readHeader, type InspectOptions } from './inspect.js';
 import { writeImage, type TensorData } from './normalise.js';
 import {
   batchDims,
@@ -29,10 +31,11 @@ export function allocateBatch(specInput: PreprocessSpecInput, n: number): ImageT
   return { dtype: spec.dtype, data, dims: batchDims(spec, n) };
 }
 
-export interface ToTensorOptions {
-  /** Largest width × height decoded (default 40 000 000); checked on the header, before decoding. */
-  maxPixels?: number;
-}
+/**
+ * `maxPixels`: largest width × height decoded (default 40 000 000); `maxPixelsByType`: lower limits for
+ * formats that cannot shrink on load (default AVIF 16 000 000). Both checked on the header, before decoding.
+ */
+export type ToTensorOptions = InspectOptions;
 
 /**
  * Decodes one image and writes it as row `index` of `target` (a batch from `allocateBatch`), in place.
@@ -46,7 +49,7 @@ export async function writeTensor(
   options: ToTensorOptions = {},
 ): Promise<void> {
   const spec = parsePreprocessSpec(specInput);
-  const pixels = await decodeRaw(bytes, spec, checkMaxPixels(options.maxPixels ?? DEFAULT_MAX_PIXELS));
+  const pixels = await decodeRaw(bytes, spec, pixelLimits(options));
   writeImage(pixels, spec, target.data, index);
 }
 
@@ -68,6 +71,13 @@ export interface PreprocessorOptions extends ToTensorOptions {
    * each concurrent decode of a phone photo holds tens of megabytes, so more than the cores only costs memory.
    */
   concurrency?: number;
+  /**
+   * Bytes that the decodes running at once may hold, by their estimate from the header (format, size and how
+   * its decoder works; see `decodeBytesPerPixel`). An image that does not fit what the running ones leave waits;
+   * one that would not fit even alone fails with `TooLargeError`. Default 512 MiB (`DEFAULT_DECODE_BUDGET_BYTES`);
+   * `decodeBudgetFor(await containerMemoryLimit())` sizes it from a container's memory limit.
+   */
+  memoryBudget?: number;
 }
 
 export interface Batch {
@@ -91,6 +101,8 @@ export interface Preprocessor {
   toBatch(images: readonly Uint8Array[]): Promise<Batch>;
   /** Decodes waiting or running now. */
   readonly pending: number;
+  /** Estimated bytes held by the decodes running now, and the most they may hold. */
+  readonly memory: { inUse: number; budget: number };
 }
 
 /** Cores, at most 4 (the libuv threadpool's default size); see the README's measurements. */
@@ -102,17 +114,39 @@ export function createPreprocessor(
   options: PreprocessorOptions = {},
 ): Preprocessor {
   const spec = parsePreprocessSpec(specInput);
-  const maxPixels = checkMaxPixels(options.maxPixels ?? DEFAULT_MAX_PIXELS);
+  const limits = pixelLimits(options);
   const concurrency = options.concurrency ?? DEFAULT_DECODE_CONCURRENCY;
   if (!Number.isSafeInteger(concurrency) || concurrency < 1)
     throw new RangeError(`concurrency must be a positive integer, got ${concurrency}`);
-  const limit = pLimit(concurrency);
-  const decode = (bytes: Uint8Array) => limit(() => decodeRaw(bytes, spec, maxPixels));
+  const budget = options.memoryBudget ?? DEFAULT_DECODE_BUDGET_BYTES;
+  if (!Number.isSafeInteger(budget) || budget < 1)
+    throw new RangeError(`memoryBudget must be a positive integer, got ${budget}`);
+  const gate = new DecodeGate(budget, concurrency);
+  let pending = 0;
+  const decode = async (bytes: Uint8Array) => {
+    pending += 1;
+    try {
+      const { type, width, height, metadata } = await readHeader(bytes, limits);
+      const cost = decodeCost(type, width, height, metadata, bytes);
+      if (cost > budget) throw tooCostly(type, width, height, cost, budget);
+      const release = await gate.acquire(cost);
+      try {
+        return await decodeRaw(bytes, spec, limits);
+      } finally {
+        release();
+      }
+    } finally {
+      pending -= 1;
+    }
+  };
 
   return {
     spec,
     get pending() {
-      return limit.activeCount + limit.pendingCount;
+      return pending;
+    },
+    get memory() {
+      return { inUse: gate.inUse, budget };
     },
     async toTensor(bytes) {
       const tensor = allocateBatch(spec, 1);

@@ -136,3 +136,48 @@ export function sixteenBitPng(width = 16, height = 16): Buffer {
     pngChunk('IEND', Buffer.alloc(0)),
   ]);
 }
+
+/**
+ * A little-endian TIFF of `pages` pages, each a 1×1 grey pixel (the same one), whose IFDs are chained one after
+ * the other, or back to the first with `loop`.
+ */
+export function chainedTiff(pages: number, loop = false): Buffer {
+  const entries: [tag: number, type: number, value: number][] = [
+    [256, 3, 1], // ImageWidth
+    [257, 3, 1], // ImageLength
+    [258, 3, 8], // BitsPerSample
+    [259, 3, 1], // Compression: none
+    [262, 3, 1], // PhotometricInterpretation: BlackIsZero
+    [273, 4, 8], // StripOffsets: the pixel after the header
+    [277, 3, 1], // SamplesPerPixel
+    [278, 3, 1], // RowsPerStrip
+    [279, 4, 1], // StripByteCounts
+  ];
+  const ifdSize = 2 + entries.length * 12 + 4;
+  const first = 10;
+  const bytes = Buffer.alloc(first + pages * ifdSize);
+  bytes.write('II*\0', 0, 'latin1');
+  bytes.writeUInt32LE(first, 4);
+  bytes[8] = 0x80;
+  for (let page = 0; page < pages; page++) {
+    const at = first + page * ifdSize;
+    bytes.writeUInt16LE(entries.length, at);
+    entries.forEach(([tag, type, value], i) => {
+      const entry = at + 2 + i * 12;
+      bytes.writeUInt16LE(tag, entry);
+      bytes.writeUInt16LE(type, entry + 2);
+      bytes.writeUInt32LE(1, entry + 4);
+      if (type === 3) bytes.writeUInt16LE(value, entry + 8);
+      else bytes.writeUInt32LE(value, entry + 8);
+    });
+    const next = page + 1 < pages ? at + ifdSize : loop ? first : 0;
+    bytes.writeUInt32LE(next, at + ifdSize - 4);
+  }
+  return bytes;
+}
+
+/** The reproduction of a decompression bomb by memory: a lossless AVIF of one colour, a few KB. */
+export const flatAvif = (side: number) =>
+  sharp({ create: { width: side, height: side, channels: 3, background: '#345678' } })
+    .avif({ lossless: true, effort: 0 })
+    .toBuffer();

@@ -217,6 +217,7 @@ export async function createOnnxClassifier(options: OnnxClassifierOptions): Prom
   const preprocessor = createPreprocessor(metadata.preprocess, {
     concurrency: resolved.decodeConcurrency,
     ...(options.maxPixels === undefined ? {} : { maxPixels: options.maxPixels }),
+    ...(options.decodeMemoryBudget === undefined ? {} : { memoryBudget: options.decodeMemoryBudget }),
   });
   const pool = new SessionPool({
     modelPath: options.modelPath,

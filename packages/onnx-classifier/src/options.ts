@@ -32,6 +32,12 @@ export interface OnnxClassifierOptions {
   decodeConcurrency?: number;
   /** Largest width × height decoded (default 40 000 000); larger images fail alone with `InvalidImageError`. */
   maxPixels?: number;
+  /**
+   * Bytes the decodes running at once may hold, by their estimate from each header (default 512 MiB; see
+   * `@visionq/image-preprocess`'s `memoryBudget`). Images wait for room; one that could never fit fails alone
+   * with `TooLargeError`.
+   */
+  decodeMemoryBudget?: number;
 }
 
 export interface ResolvedOptions {

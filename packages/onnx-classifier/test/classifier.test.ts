@@ -26,6 +26,7 @@ import {
   greyPng,
   photoJpeg,
   sixteenBitPng,
+  solid,
   solidPng,
   transparentPng,
   truncated,
@@ -94,6 +95,15 @@ describe('OnnxClassifier on models whose answer is known', () => {
       ]);
       expect(labelsOf(a)).toEqual(['red', 'green', 'blue', 'blue', 'red', 'green', 'green']);
       expect(labelsOf(b)).toEqual(['green', 'green', 'red', 'blue', 'blue', 'green', 'red']);
+    }));
+
+  it('decodes within its memory budget: an image that could never fit fails alone with too_large', async () =>
+    withClassifier('colours-nchw', { decodeMemoryBudget: 24 * 2 ** 20 }, async (classifier) => {
+      // A progressive JPEG keeps its coefficients whole: about 42 MB for 2000×2000, by the estimate.
+      const progressive = await solid(RED, 2000, 2000).jpeg({ progressive: true }).toBuffer();
+      const results = await classifier.classify([progressive, await solidPng(RED)]);
+      expect(labelsOf(results)).toEqual(['TooLargeError', 'red']);
+      expect(results[0]).toMatchObject({ ok: false, error: { code: 'too_large' } });
     }));
 
   it('every odd input: decoded right, or failed alone with a typed error', async () =>

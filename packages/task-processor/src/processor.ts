@@ -11,6 +11,7 @@ import {
   type TaskOutcome,
   type TaskQueue,
 } from '@visionq/core';
+import { setMaxListeners } from 'node:events';
 import { Batcher } from './batcher.js';
 import { DEFAULT_RETRY, retryTransient, type RetryPolicy } from './retry.js';
 
@@ -61,6 +62,9 @@ export function createTaskProcessor(options: TaskProcessorOptions): TaskProcesso
   if (options.prefetch < options.maxBatch) throw new RangeError('prefetch must be at least maxBatch');
   const retry: RetryPolicy = { ...DEFAULT_RETRY, ...options.retry };
   const stopping = new AbortController();
+  // Each task in hand listens to this signal while one of its store writes retries, one write at a time: up to
+  // `prefetch` listeners at once, by design. Node's default limit (10) would call a full prefetch a leak.
+  setMaxListeners(options.prefetch + 1, stopping.signal);
   const batcher = new Batcher<DeliveredTask, Classification>({
     maxSize: options.maxBatch,
     maxDelayMs: options.maxDelayMs,

@@ -201,4 +201,39 @@ describe('createTaskProcessor', () => {
     await processor.stop();
     expect((await store.get(id))?.status).toBe('succeeded');
   });
+
+  it('holds a full prefetch of tasks retrying their store writes without a MaxListenersExceededWarning', async () => {
+    const real = new InMemoryResultStore({ resultTtlMs: 60_000, pendingTtlMs: 60_000 });
+    const open = gate();
+    let marking = 0;
+    // Every markProcessing waits until all 16 are in flight: 16 retries hold the stop signal at once.
+    const slow = new Proxy(real, {
+      get(target, property) {
+        if (property !== 'markProcessing') {
+          const value = Reflect.get(target, property) as unknown;
+          return typeof value === 'function' ? value.bind(target) : value;
+        }
+        return async (taskId: string) => {
+          marking += 1;
+          await open.promise;
+          return target.markProcessing(taskId);
+        };
+      },
+    });
+    const warnings: Error[] = [];
+    const onWarning = (warning: Error) => warnings.push(warning);
+    process.on('warning', onWarning);
+    try {
+      const { startWorker, submit } = setup({ store: slow, maxBatch: 8 });
+      await startWorker();
+      const ids = await Promise.all(Array.from({ length: 16 }, (_, n) => submit(image(n))));
+      await eventually(() => marking === 16, 5_000, 'every task of the prefetch marking itself processing');
+      open.open();
+      await Promise.all(ids.map((id) => real.waitFor(id, 5_000)));
+      await new Promise((resolve) => setImmediate(resolve));
+    } finally {
+      process.off('warning', onWarning);
+    }
+    expect(warnings.map((warning) => warning.name)).not.toContain('MaxListenersExceededWarning');
+  });
 });

@@ -2,7 +2,8 @@ import type { RequestHandler } from 'express';
 import { UnauthorizedError, type TokenVerifier } from '@visionq/core';
 import type { Metrics } from '../metrics.js';
 
-const BEARER = /^Bearer +([A-Za-z0-9\-_.~+/]+=*) *$/;
+// Auth schemes are case-insensitive (RFC 9110 §11.1): some clients send `bearer`.
+const BEARER = /^Bearer +([A-Za-z0-9\-_.~+/]+=*) *$/i;
 
 /** Verifies the Firebase ID token of every request it guards; the uid lands in `res.locals.uid`. */
 export function requireUser(verifier: TokenVerifier, metrics: Metrics): RequestHandler {

@@ -18,6 +18,9 @@ export function sendError(res: Response, thrown: unknown): VisionqError {
   if (error.code === 'unauthorized') res.setHeader('WWW-Authenticate', 'Bearer');
   if (error instanceof RateLimitedError) res.setHeader('Retry-After', String(error.retryAfterSeconds));
   if (error.code === 'unavailable') res.setHeader('Retry-After', String(UNAVAILABLE_RETRY_AFTER_S));
+  // Refused with its body unread (too large, no room, not authenticated): the connection ends with the answer
+  // rather than reading, and throwing away, whatever the client still sends.
+  if (!res.req.complete) res.setHeader('Connection', 'close');
   res.status(status).json({ error: { code: error.code, message: publicMessage(error, status) } });
   return error;
 }

@@ -2,8 +2,8 @@ import { Router } from 'express';
 import type { AppDeps } from '../app.js';
 import { openApiDocument } from '../openapi.js';
 
-/** Liveness, readiness, metrics and the API description: unauthenticated, cheap. */
-export function opsRoutes({ queue, store, metrics }: AppDeps): Router {
+/** Liveness, readiness and the API description: unauthenticated, cheap. (Metrics have a port of their own.) */
+export function opsRoutes({ queue, store }: AppDeps): Router {
   const document = openApiDocument();
   return Router()
     .get('/healthz', (_req, res) => {
@@ -18,9 +18,6 @@ export function opsRoutes({ queue, store, metrics }: AppDeps): Router {
       res
         .status(ready ? 200 : 503)
         .json({ status: ready ? 'ready' : 'not ready', queue: queueCheck, store: storeCheck });
-    })
-    .get('/metrics', async (_req, res) => {
-      res.type(metrics.registry.contentType).send(await metrics.registry.metrics());
     })
     .get('/openapi.json', (_req, res) => {
       res.json(document);

@@ -1,7 +1,9 @@
 import { Router } from 'express';
 import { InvalidRequestError } from '@visionq/core';
 import type { AppDeps } from '../app.js';
+import { admitUpload } from '../http/admit-upload.js';
 import { readUpload } from '../http/upload.js';
+import { DEFAULT_UPLOAD_BUDGET, createUploadBudget } from '../http/upload-budget.js';
 import { answerTask, minConfidence, waitSeconds } from '../http/wait.js';
 import { submitTask } from '../submit.js';
 
@@ -10,7 +12,9 @@ const IDEMPOTENCY_KEY = /^[\x21-\x7e]{1,255}$/;
 /** POST /predict: validate the upload, submit the task, answer 202 (or the result, with ?wait). */
 export function predictRoute(deps: AppDeps): Router {
   const { store, limitUploads, inspectImage, uploads } = deps;
-  const upload = readUpload(deps.settings.maxUploadBytes, uploads);
+  const { maxUploadBytes } = deps.settings;
+  const upload = readUpload(maxUploadBytes, uploads);
+  const budget = createUploadBudget(deps.settings.uploadBudget ?? DEFAULT_UPLOAD_BUDGET);
 
   return Router().post('/predict', async (req, res) => {
     const uid = res.locals.uid as string;
@@ -21,6 +25,7 @@ export function predictRoute(deps: AppDeps): Router {
       throw new InvalidRequestError('Idempotency-Key must be 1–255 visible ASCII characters');
     }
     await limitUploads(uid);
+    admitUpload(req, res, maxUploadBytes, budget);
     const image = await upload(req, res);
     let record;
     try {

@@ -1,4 +1,4 @@
-import { Router } from 'express';
+import { Router, type ErrorRequestHandler } from 'express';
 import { NotFoundError, TaskIdSchema } from '@visionq/core';
 import type { AppDeps } from '../app.js';
 import { answerTask, waitSeconds } from '../http/wait.js';
@@ -11,13 +11,19 @@ const POLL_AFTER_S = 1;
  * expired, someone else's) is the very same 404, so that nobody can learn that a task exists.
  */
 export function resultRoute({ store }: AppDeps): Router {
-  return Router().get('/result/:taskId', async (req, res) => {
+  const notFound = () => new NotFoundError('task not found');
+  const router = Router();
+  router.get('/result/:taskId', async (req, res) => {
     const wait = waitSeconds(req);
     const taskId = req.params.taskId as string;
-    const notFound = () => new NotFoundError('task not found');
     if (!TaskIdSchema.safeParse(taskId).success) throw notFound();
     const record = await store.get(taskId);
     if (!record || record.owner !== res.locals.uid) throw notFound();
     await answerTask(req, res, { store, record, wait, pending: { 'Retry-After': String(POLL_AFTER_S) } });
   });
+  // A path that does not percent-decode (`/result/%zz`) fails in the router, before the route: it names no task.
+  router.use('/result', ((error, _req, _res, next) => {
+    next(error instanceof URIError ? notFound() : error);
+  }) as ErrorRequestHandler);
+  return router;
 }

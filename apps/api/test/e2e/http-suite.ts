@@ -184,12 +184,12 @@ export function httpSuite(baseUrl: () => string): void {
     expect(limited && Number(limited.headers['retry-after'])).toBeGreaterThan(0);
   });
 
-  it('healthz, readyz, metrics and openapi answer; no x-powered-by', async () => {
+  it('healthz, readyz and openapi answer, metrics are not public; no x-powered-by', async () => {
     const health = await api().get('/healthz');
     expect(health.status).toBe(200);
     expect(health.headers['x-powered-by']).toBeUndefined();
     expect((await api().get('/readyz')).body).toMatchObject({ status: 'ready' });
-    expect((await api().get('/metrics')).text).toContain('visionq_tasks_submitted_total');
+    expect((await api().get('/metrics')).status).toBe(404);
     expect((await api().get('/openapi.json')).body.paths).toHaveProperty('/predict');
   });
 }

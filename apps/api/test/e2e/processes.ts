@@ -42,12 +42,13 @@ export function startProcess(
   const child = spawn(command, args, {
     cwd: repoPath('.'),
     // A clean environment: only what the test sets, so nothing from the developer's shell leaks in. Workers
-    // serve no metrics unless asked: several of them on one host would all want the default port.
+    // and APIs serve no metrics unless asked: several of them on one host would all want the default port.
     env: {
       PATH: process.env.PATH ?? '',
       HOME: process.env.HOME ?? '/tmp',
       LOG_LEVEL: 'info',
       WORKER_METRICS_PORT: '0',
+      API_METRICS_PORT: '0',
       ...env,
     },
     stdio: ['ignore', 'pipe', 'pipe'],

@@ -13,17 +13,26 @@ export interface StandInUser {
   validSince?: number;
 }
 
-const HOSTS = ['www.googleapis.com', 'oauth2.googleapis.com', 'identitytoolkit.googleapis.com'];
+const HOSTS = [
+  'www.googleapis.com',
+  'oauth2.googleapis.com',
+  'identitytoolkit.googleapis.com',
+  'firebaseappcheck.googleapis.com',
+];
 const CERTS_PATH = '/robot/v1/metadata/x509/securetoken@system.gserviceaccount.com';
 
 /**
- * A local HTTPS stand-in for the three Google endpoints firebase-admin uses to verify ID tokens: the securetoken
- * certificates, the OAuth2 token endpoint (for the service account) and Identity Toolkit's accounts:lookup.
+ * A local HTTPS stand-in for the Google endpoints firebase-admin uses to verify ID tokens: the securetoken
+ * certificates, the OAuth2 token endpoint (for the service account) and Identity Toolkit's accounts:lookup; and
+ * App Check's JWKS, for App Check tokens.
  * Its TLS certificate names the real host names and is made at run time; `agent` trusts it and sends every
  * connection here, whatever host the request names. Nothing leaves the machine.
  */
 export class GoogleStandIn {
-  readonly requests = { certs: 0, token: 0, lookup: 0, other: 0 };
+  readonly requests = { certs: 0, token: 0, lookup: 0, jwks: 0, other: 0 };
+  /** The keys published at App Check's JWKS endpoint. */
+  appCheckKeys: SigningKey[] = [];
+  jwksStatus = 200;
   readonly users = new Map<string, StandInUser>();
   /** The keys published at the certificates endpoint. */
   published: SigningKey[] = [];
@@ -78,6 +87,21 @@ export class GoogleStandIn {
       const assertion = new URLSearchParams(body).get('assertion') ?? '';
       if (!this.#signedByServiceAccount(assertion)) return json(400, { error: 'invalid_grant' });
       return json(200, { access_token: this.accessToken, expires_in: 3600, token_type: 'Bearer' });
+    }
+    if (
+      host === 'firebaseappcheck.googleapis.com' &&
+      request.method === 'GET' &&
+      request.url === '/v1/jwks'
+    ) {
+      this.requests.jwks += 1;
+      if (this.jwksStatus !== 200) return json(this.jwksStatus, { error: 'stand-in failure' });
+      const keys = this.appCheckKeys.map((key) => ({
+        ...createPublicKey(key.privateKey).export({ format: 'jwk' }),
+        kid: key.kid,
+        alg: 'RS256',
+        use: 'sig',
+      }));
+      return json(200, { keys }, { 'cache-control': 'public, max-age=21600' });
     }
     const lookup = /^\/v1\/projects\/[^/]+\/accounts:lookup$/.exec(request.url ?? '');
     if (host === 'identitytoolkit.googleapis.com' && request.method === 'POST' && lookup) {

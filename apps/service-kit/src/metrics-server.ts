@@ -1,6 +1,11 @@
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import type { Registry } from 'prom-client';
+
+/** What is served: a prom-client `Registry` fits. */
+export interface MetricsSource {
+  readonly contentType: string;
+  metrics(): Promise<string>;
+}
 
 export interface MetricsServer {
   /** `http://host:port/metrics`. */
@@ -10,11 +15,11 @@ export interface MetricsServer {
 }
 
 /**
- * Serves `GET /metrics` from `registry` and nothing else: a worker has no other HTTP. Port 0 picks a free port.
+ * Serves `GET /metrics` from `registry` and nothing else, on a port of its own: never beside a public API. Port 0 picks a free port.
  * Rejects when it cannot listen (the port is taken, say), with the system's error as the cause.
  */
 export async function serveMetrics(
-  registry: Registry,
+  registry: MetricsSource,
   listen: { host: string; port: number },
 ): Promise<MetricsServer> {
   const server = createServer((req, res) => void answer(registry, req, res));
@@ -40,7 +45,7 @@ export async function serveMetrics(
   };
 }
 
-async function answer(registry: Registry, req: IncomingMessage, res: ServerResponse): Promise<void> {
+async function answer(registry: MetricsSource, req: IncomingMessage, res: ServerResponse): Promise<void> {
   const path = new URL(req.url ?? '/', 'http://localhost').pathname;
   if (path !== '/metrics') return send(res, 404, 'not found: metrics are at /metrics\n');
   if (req.method !== 'GET' && req.method !== 'HEAD') {
@@ -59,4 +64,24 @@ async function answer(registry: Registry, req: IncomingMessage, res: ServerRespo
 function send(res: ServerResponse, status: number, body: string, type = 'text/plain; charset=utf-8'): void {
   res.writeHead(status, { 'Content-Type': type, 'Content-Length': Buffer.byteLength(body) });
   res.end(body);
+}
+
+/**
+ * `serveMetrics` for an app's configuration: a port that cannot be had is a start-up error naming the variable
+ * that sets it. Port 0 (off) serves nothing.
+ */
+export async function serveConfiguredMetrics(
+  registry: MetricsSource,
+  where: { host: string; port: number; portVariable: string },
+): Promise<MetricsServer | undefined> {
+  if (where.port === 0) return undefined;
+  try {
+    return await serveMetrics(registry, where);
+  } catch (cause) {
+    const code = (cause as { code?: unknown }).code;
+    throw new Error(
+      `cannot serve metrics on ${where.host}:${where.port}${typeof code === 'string' ? ` (${code})` : ''}: set ${where.portVariable} to a free port, or 0 to turn metrics off`,
+      { cause },
+    );
+  }
 }
