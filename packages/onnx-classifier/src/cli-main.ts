@@ -38,8 +38,9 @@ function print(file: string, result: Classification, json: boolean, lang: string
       ),
     );
   } else if (result.ok) {
+    // The best label is top_k[0]: it heads the image's line, the runners-up follow it.
     io.out(`${file}: ${describe(result.prediction, lang)}`);
-    for (const entry of result.prediction.top_k) io.out(`  ${describe(entry, lang)}`);
+    for (const entry of result.prediction.top_k.slice(1)) io.out(`  ${describe(entry, lang)}`);
   } else {
     io.out(`${file}: error ${result.error.code}: ${result.error.message}`);
   }
@@ -75,6 +76,10 @@ export async function runCli(argv: string[], io: CliIo): Promise<number> {
     return 2;
   }
   const topK = values['top-k'] === undefined ? undefined : Number(values['top-k']);
+  if (topK !== undefined && !(Number.isInteger(topK) && topK > 0)) {
+    io.err(`--top-k must be a positive integer, got ${values['top-k']}\n\n${USAGE}`);
+    return 2;
+  }
   let classifier;
   try {
     classifier = await createOnnxClassifier({
