@@ -61,8 +61,8 @@ describe('try-it page in headless Chromium', () => {
       );
     expect(labels.length).toBeGreaterThan(1);
     expect(labels[0]).toBe('stop');
-    expect(await page.locator('#bars li').first().innerText()).toMatch(/^Stop\s*\d+\.\d %$/);
-    await expect.poll(() => page.locator('#status').innerText()).toMatch(/^Stop — \d+\.\d %$/);
+    expect(await page.locator('#bars li').first().innerText()).toMatch(/^Stop\s*\d+\.\d%$/);
+    await expect.poll(() => page.locator('#status').innerText()).toMatch(/^Stop — \d+\.\d%$/);
     expect(await page.locator('#status').getAttribute('class')).not.toBe('error');
     expect(problems).toEqual([]);
     await page.close();
