@@ -6,6 +6,7 @@ import { NotFoundError } from '@visionq/core';
 import type { ApiDeps } from './deps.js';
 import { requireUser } from './http/auth.js';
 import { errorHandler } from './http/errors.js';
+import { docsRoutes } from './routes/docs.js';
 import { opsRoutes } from './routes/ops.js';
 import { predictRoute } from './routes/predict.js';
 import { resultRoute } from './routes/result.js';
@@ -54,6 +55,7 @@ export function createApp(deps: ApiDeps): Express {
   app.use(resultRoute(deps));
   // Last: its static files cost a file-system call on libuv's pool, where image decoding queues; API requests
   // must never wait behind that.
+  app.use(docsRoutes());
   if (deps.settings.tryPage) app.use(tryPageRoutes(deps));
   app.use(() => {
     throw new NotFoundError('no such route');

@@ -32,7 +32,11 @@ export async function serve(app: Express, options: ServeOptions): Promise<Server
   server.keepAliveTimeout = 5_000;
   server.maxHeadersCount = 100;
   const address = server.address();
-  options.logger.info({ address }, 'listening');
+  if (address && typeof address === 'object') {
+    const host = address.family === 'IPv6' ? `[${address.address}]` : address.address;
+    const url = `http://${host}:${address.port}`;
+    options.logger.info({ address, url, docs: `${url}/docs` }, 'listening');
+  } else options.logger.info({ address }, 'listening');
 
   let stopping = false;
   const shutdown = async (signal: string) => {
