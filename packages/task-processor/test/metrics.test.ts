@@ -60,6 +60,19 @@ describe('task processor metrics and observer', () => {
     ]);
   });
 
+  it('says which model is loaded: visionq_model_info{name,version} 1', async () => {
+    const registry = new Registry();
+    createTaskProcessorMetrics(registry, { model: { name: 'traffic-signs', version: '3' } });
+    const text = await registry.metrics();
+    expect(sample(text, 'visionq_model_info', 'name="traffic-signs",version="3"')).toBe(1);
+    expect(text.split('\n').filter((line) => line.startsWith('visionq_model_info'))).toHaveLength(1);
+    const none = new Registry();
+    createTaskProcessorMetrics(none);
+    expect(
+      (await none.metrics()).split('\n').filter((line) => line.startsWith('visionq_model_info')),
+    ).toEqual([]);
+  });
+
   it('refuses a second set on the same registry, so two loops never count into one series by accident', () => {
     const registry = new Registry();
     createTaskProcessorMetrics(registry);

@@ -1,17 +1,28 @@
-import { toVisionqError } from '@visionq/core';
-import { Counter, Histogram, type Registry } from 'prom-client';
+import { toVisionqError, type ModelRef } from '@visionq/core';
+import { Counter, Gauge, Histogram, type Registry } from 'prom-client';
 import type { TaskProcessorEvents } from '../processor.js';
 
 /** Why a queue adapter dead-lettered a delivery itself (as `@visionq/queue-amqp` reports it). */
 export const DEAD_LETTER_REASONS = ['schema_version', 'schema', 'empty_body', 'permanent_error'] as const;
 
+export interface TaskProcessorMetricsOptions {
+  /** The loaded model: `visionq_model_info{name,version}` is 1 for it. */
+  model?: ModelRef;
+}
+
 /**
  * The worker loop's Prometheus metrics, on the caller's registry: the same names wherever a processor runs (a
  * worker process, the all-in-one), so one dashboard covers both.
  */
-export function createTaskProcessorMetrics(registry: Registry) {
+export function createTaskProcessorMetrics(registry: Registry, options: TaskProcessorMetricsOptions = {}) {
   const registers = [registry];
   const metrics = {
+    modelInfo: new Gauge({
+      name: 'visionq_model_info',
+      help: 'The model this process classifies with (always 1), by name and version',
+      labelNames: ['name', 'version'],
+      registers,
+    }),
     tasksEnded: new Counter({
       name: 'visionq_tasks_ended_total',
       help: 'Tasks ended by this process, by status (succeeded, failed)',
@@ -53,6 +64,7 @@ export function createTaskProcessorMetrics(registry: Registry) {
   // Every reason and status from the start, so that a rate() sees the first one and a dashboard shows zeros.
   for (const reason of DEAD_LETTER_REASONS) metrics.deadLettered.inc({ reason }, 0);
   for (const status of ['succeeded', 'failed']) metrics.tasksEnded.inc({ status }, 0);
+  if (options.model) metrics.modelInfo.set({ name: options.model.name, version: options.model.version }, 1);
   return metrics;
 }
 
