@@ -42,7 +42,11 @@ export function createApp(deps: ApiDeps): Express {
   app.use((req, res, next) => {
     const end = deps.metrics.httpDuration.startTimer({ method: req.method });
     res.once('finish', () =>
-      end({ route: (req.route?.path as string | undefined) ?? 'unmatched', status: res.statusCode }),
+      end({
+        route:
+          (req.route?.path as string | undefined) ?? (res.locals.route as string | undefined) ?? 'unmatched',
+        status: res.statusCode,
+      }),
     );
     next();
   });

@@ -1,4 +1,5 @@
-import { Router, static as serveStatic } from 'express';
+import { relative } from 'node:path';
+import { Router, static as serveStatic, type Response } from 'express';
 import { repoPath } from '../paths.js';
 import type { ApiDeps } from '../deps.js';
 
@@ -13,6 +14,17 @@ export function tryPageRoutes(deps: ApiDeps): Router {
     res.setHeader('Cache-Control', 'no-store');
     res.json(token ? { authMode: 'local', token } : { authMode: 'firebase' });
   });
-  router.use(serveStatic(repoPath('apps/api/public'), { index: 'index.html', maxAge: 0 }));
+  const root = repoPath('apps/api/public');
+  router.use(
+    serveStatic(root, {
+      index: 'index.html',
+      maxAge: 0,
+      // A static file has no express route: name it for the metrics by the file served (a fixed, small set).
+      setHeaders: (res, path) => {
+        const file = relative(root, path);
+        (res as Response).locals.route = file === 'index.html' ? '/' : `/${file}`;
+      },
+    }),
+  );
   return router;
 }
