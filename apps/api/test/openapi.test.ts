@@ -70,7 +70,7 @@ describe('the OpenAPI document', () => {
     expect(source).not.toContain('operations = Record<string, never>');
     writeFileSync(join(work, 'api.ts'), source);
     // Compiles only if the operations, their parameters and their bodies have the types a client expects; each
-    // @ts-expect-error line fails the compilation if the mistake below it were accepted.
+    // expect-error directive fails the compilation if the mistake below it were accepted.
     writeFileSync(
       join(work, 'usage.ts'),
       `import type { operations, paths } from './api.js';

@@ -1,6 +1,5 @@
 import { mkdirSync, readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
-import sharp from 'sharp';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 // The launcher lives with the client's browser test, where playwright-core is a dev dependency.
 import {
@@ -10,6 +9,7 @@ import {
 } from '../../../packages/client/test/support/chromium.js';
 import { repoPath } from '../src/paths.js';
 import { tokenFor } from './e2e/http-suite.js';
+import { noisyJpeg } from './support.js';
 import { ENTRY, freePort, startProcess, waitUntilServing, type ServiceProcess } from './e2e/processes.js';
 
 // The try-it page at `/`, in headless Debian chromium, against the all-in-one process as `pnpm start` runs it.
@@ -193,17 +193,20 @@ describe('try-it page in headless Chromium', () => {
 
   it('keyboard only: Tab reaches the file control with a visible focus, Space picks a photo, the result is announced', async () => {
     const { page } = await openPage();
-    const drop = page.locator('#drop');
-    expect(await drop.evaluate((element) => getComputedStyle(element).outlineStyle)).toBe('none');
+    const outline = () =>
+      page.evaluate<string>("getComputedStyle(document.getElementById('drop')).outlineStyle");
+    expect(await outline()).toBe('none');
     const stops: string[] = [];
     for (let i = 0; i < 10 && stops.at(-1) !== 'file'; i += 1) {
       await page.keyboard.press('Tab');
       stops.push(
-        await page.evaluate(() => document.activeElement?.id || document.activeElement?.textContent || ''),
+        await page.evaluate<string>(
+          "document.activeElement?.id || document.activeElement?.textContent || ''",
+        ),
       );
     }
     expect(stops).toEqual(['API reference', 'OpenAPI', 'lang', 'file']);
-    expect(await drop.evaluate((element) => getComputedStyle(element).outlineStyle)).toBe('solid');
+    expect(await outline()).toBe('solid');
     const [chooser] = await Promise.all([page.waitForEvent('filechooser'), page.keyboard.press('Space')]);
     await chooser.setFiles(`${SAMPLES}/yield.jpg`);
     const status = page.locator('#status');
@@ -235,11 +238,7 @@ describe('try-it page in headless Chromium', () => {
 
   it('a photo of several MB on a slow link: upload progress, then Cancel clears it all and gives the focus back', async () => {
     const { page } = await openPage();
-    const photo = await sharp({
-      create: { width: 1800, height: 1400, channels: 3, noise: { type: 'gaussian', mean: 128, sigma: 60 } },
-    })
-      .jpeg({ quality: 95 })
-      .toBuffer();
+    const photo = await noisyJpeg(2800, 2100);
     expect(photo.length).toBeGreaterThan(2_000_000);
     const cdp = await chromium.context.newCDPSession(page);
     // 1 MB/s up: the upload takes seconds, long enough to watch it and to cancel it.
@@ -261,7 +260,7 @@ describe('try-it page in headless Chromium', () => {
     await expect.poll(() => page.locator('#status').innerText()).toBe('Cancelled.');
     expect(await page.locator('#progress-row').isHidden()).toBe(true);
     expect(await page.locator('#output').isHidden()).toBe(true);
-    expect(await page.evaluate(() => document.activeElement?.id)).toBe('file');
+    expect(await page.evaluate<string>('document.activeElement?.id')).toBe('file');
     await cdp.detach();
     await page.close();
   });
