@@ -1,6 +1,6 @@
 // `pnpm start`: the API and a worker in one process. RabbitMQ and Redis where AMQP_URL / REDIS_URL are set,
 // in-memory queue and store where not; with nothing set, the embedded default (local auth, bundled model).
-import { lowerThreadPoolPriority } from '@visionq/image-preprocess';
+import { lowerThreadPoolPriority } from '@visionq/image-preprocess/thread-priority';
 import { createOnnxClassifier } from '@visionq/onnx-classifier';
 import { createTaskProcessor } from '@visionq/task-processor';
 import { createTaskProcessorMetrics, observeTaskProcessor } from '@visionq/task-processor/metrics';
@@ -34,8 +34,6 @@ run(async () => {
     prefetch: config.WORKER_PREFETCH,
     maxBatch: config.WORKER_MAX_BATCH,
     maxDelayMs: config.WORKER_MAX_DELAY_MS,
-    // One batch in inference per worker thread, and one more being decoded.
-    maxConcurrentBatches: config.INFERENCE_WORKERS + 1,
     events: observeTaskProcessor(logger, processorMetrics),
   });
   await processor.start();

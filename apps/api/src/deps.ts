@@ -1,5 +1,6 @@
 import type { Logger } from 'pino';
-import type { BufferPool, ImageType, ResultStore, TaskQueue, TokenVerifier } from '@visionq/core';
+import type { ImageType, ResultStore, TaskQueue, TokenVerifier } from '@visionq/core';
+import type { BufferPool } from '@visionq/core/buffer-pool';
 import type { UploadLimiter } from './http/rate-limit.js';
 import type { Metrics } from './metrics.js';
 

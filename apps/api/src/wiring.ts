@@ -1,5 +1,5 @@
+import { BufferPool } from '@visionq/core/buffer-pool';
 import {
-  BufferPool,
   InMemoryResultStore,
   InMemoryTaskQueue,
   type ResultStore,

@@ -3,13 +3,8 @@ import { connect, type AddressInfo } from 'node:net';
 import { Writable } from 'node:stream';
 import request from 'supertest';
 import { afterAll, describe, expect, it } from 'vitest';
-import {
-  BufferPool,
-  InMemoryResultStore,
-  InMemoryTaskQueue,
-  type QueuedTask,
-  type TokenVerifier,
-} from '@visionq/core';
+import { BufferPool } from '@visionq/core/buffer-pool';
+import { InMemoryResultStore, InMemoryTaskQueue, type QueuedTask, type TokenVerifier } from '@visionq/core';
 import { createEmulatorIdToken, createLocalTokenVerifier } from '@visionq/auth-firebase';
 import { inspect } from '@visionq/image-preprocess';
 import sharp from 'sharp';

@@ -3,7 +3,6 @@ import sharp from 'sharp';
 import { afterEach } from 'vitest';
 import {
   FakeClassifier,
-  BufferPool,
   InMemoryBroker,
   InMemoryResultStore,
   InMemoryTaskQueue,
@@ -11,6 +10,7 @@ import {
   type ResultStore,
   type TaskQueue,
 } from '@visionq/core';
+import { BufferPool } from '@visionq/core/buffer-pool';
 import { inspect } from '@visionq/image-preprocess';
 import { createTaskProcessor, type TaskProcessor } from '@visionq/task-processor';
 import { createApp } from '../src/app.js';

@@ -1,6 +1,6 @@
 // `pnpm start:worker`: consumes tasks from RabbitMQ, classifies them in batches, stores results in Redis, and
 // serves its metrics for Prometheus.
-import { lowerThreadPoolPriority } from '@visionq/image-preprocess';
+import { lowerThreadPoolPriority } from '@visionq/image-preprocess/thread-priority';
 import { pino } from 'pino';
 import { loadWorkerConfig } from './config.js';
 import { startWorker } from './worker.js';

@@ -72,8 +72,6 @@ export async function startWorker(config: WorkerConfig, logger: Logger): Promise
       prefetch: config.WORKER_PREFETCH,
       maxBatch: config.WORKER_MAX_BATCH,
       maxDelayMs: config.WORKER_MAX_DELAY_MS,
-      // One batch in inference per worker thread, and one more being decoded.
-      maxConcurrentBatches: config.INFERENCE_WORKERS + 1,
       stopGraceMs: config.SHUTDOWN_TIMEOUT_MS,
       events: observeTaskProcessor(logger, metrics.processor),
     });

@@ -1,16 +1,4 @@
-import { ERROR_CODES, VisionqError, type ErrorCode } from '@visionq/core';
-
-/** The API's status for each code it sends, read backwards for bodies that carry a code this client predates. */
-const CODE_BY_STATUS: Record<number, ErrorCode> = {
-  400: ERROR_CODES.invalid_request,
-  401: ERROR_CODES.unauthorized,
-  404: ERROR_CODES.not_found,
-  413: ERROR_CODES.too_large,
-  415: ERROR_CODES.unsupported_type,
-  422: ERROR_CODES.invalid_image,
-  429: ERROR_CODES.rate_limited,
-  503: ERROR_CODES.unavailable,
-};
+import { ERROR_CODES, VisionqError, codeFromHTTPStatus, type ErrorCode } from '@visionq/core';
 
 const KNOWN_CODES = new Set<string>(Object.values(ERROR_CODES));
 
@@ -30,8 +18,8 @@ export interface VisionqApiErrorOptions {
 
 /**
  * Everything the client throws on purpose (apart from the caller's own abort reason). It is a `VisionqError`
- * from `@visionq/core`, so `code` is the very code the API put in its error body and the same switch works on
- * the server and in the client.
+ * from `@visionq/core`, so `code` is the very code the API put in its error body, the same switch works on
+ * the server and in the client, and `transient` (read by `isTransient`) follows the code as it does there.
  */
 export class VisionqApiError extends VisionqError {
   override readonly name = 'VisionqApiError';
@@ -40,10 +28,7 @@ export class VisionqApiError extends VisionqError {
   readonly taskId: string | undefined;
 
   constructor(code: ErrorCode, message: string, options: VisionqApiErrorOptions = {}) {
-    super(code, message, {
-      cause: options.cause,
-      transient: code === ERROR_CODES.unavailable || code === ERROR_CODES.rate_limited,
-    });
+    super(code, message, { cause: options.cause });
     this.status = options.status;
     this.retryAfterSeconds = options.retryAfterSeconds;
     this.taskId = options.taskId;
@@ -57,7 +42,8 @@ export function errorFromResponse(
   retryAfterSeconds: number | undefined,
 ): VisionqApiError {
   const error = (body as { error?: { code?: unknown; message?: unknown } } | undefined)?.error;
-  const code = isErrorCode(error?.code) ? error.code : (CODE_BY_STATUS[status] ?? ERROR_CODES.internal);
+  // A body without a code this client knows (from a proxy, or a newer API): the status says what it can.
+  const code = isErrorCode(error?.code) ? error.code : codeFromHTTPStatus(status);
   const message = typeof error?.message === 'string' ? error.message : `HTTP ${status}`;
   return new VisionqApiError(code, message, {
     status,

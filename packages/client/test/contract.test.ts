@@ -1,6 +1,5 @@
 import { describe, expect, expectTypeOf, it } from 'vitest';
-import { ERROR_CODES, VisionqError } from '@visionq/core';
-import { HTTP_STATUS } from '../../../apps/api/src/http/errors.js';
+import { ERROR_CODES, HTTP_STATUS, VisionqError, isTransient } from '@visionq/core';
 import type { FailedBody, PendingBody, SucceededBody } from '../../../apps/api/src/http/schemas.js';
 import type { FailedTask, PendingTask, SucceededTask } from '../src/index.js';
 import { errorFromResponse } from '../src/errors.js';
@@ -22,6 +21,7 @@ describe('the client agrees with the API', () => {
       const error = errorFromResponse(status, { error: { code, message: 'm' } }, undefined);
       expect(error).toBeInstanceOf(VisionqError);
       expect(error).toMatchObject({ code, status, message: 'm' });
+      expect(isTransient(error)).toBe(new VisionqError(code, 'm').transient);
     }
   });
 

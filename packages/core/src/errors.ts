@@ -20,9 +20,15 @@ export const ERROR_CODES = {
 
 export type ErrorCode = (typeof ERROR_CODES)[keyof typeof ERROR_CODES];
 
+/** Codes worth retrying as they are, unless an error says otherwise: a dependency is down, or asks to wait. */
+const TRANSIENT_CODES: ReadonlySet<ErrorCode> = new Set([ERROR_CODES.unavailable, ERROR_CODES.rate_limited]);
+
 export interface VisionqErrorOptions {
   cause?: unknown;
-  /** Worth retrying later: the same input may succeed once a dependency is back. */
+  /**
+   * Worth retrying later: the same input may succeed once a dependency is back. Default: true for
+   * `unavailable` and `rate_limited`, false for every other code. `isTransient` reads it.
+   */
   transient?: boolean;
 }
 
@@ -34,7 +40,7 @@ export class VisionqError extends Error {
   constructor(code: ErrorCode, message: string, options: VisionqErrorOptions = {}) {
     super(message, options.cause === undefined ? undefined : { cause: options.cause });
     this.code = code;
-    this.transient = options.transient ?? false;
+    this.transient = options.transient ?? TRANSIENT_CODES.has(code);
   }
 }
 
@@ -158,9 +164,10 @@ export function isVisionqError(value: unknown): value is VisionqError {
 
 /**
  * Turns anything thrown into a `VisionqError`. Unknown errors become `internal` with the original kept as
- * `cause` (for logs) and a message that reveals nothing.
+ * `cause` (for logs) and a message that reveals nothing. They stay transient, as `isTransient` rules, so
+ * that typing an error never changes whether it is retried.
  */
 export function toVisionqError(value: unknown): VisionqError {
   if (value instanceof VisionqError) return value;
-  return new VisionqError(ERROR_CODES.internal, 'internal error', { cause: value });
+  return new VisionqError(ERROR_CODES.internal, 'internal error', { cause: value, transient: true });
 }

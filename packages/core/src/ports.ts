@@ -50,10 +50,10 @@ export interface DeliveredTask extends QueuedTask {
 }
 
 /**
- * Handles one delivered task. Resolving acknowledges the message (it is gone for good). Rejecting with a
- * transient error (`error.transient === true`, or any non-visionq error) returns it to the queue, up to the
- * queue's delivery limit, after which it is dead-lettered. Rejecting with a permanent `VisionqError`
- * dead-letters it at once.
+ * Handles one delivered task. Resolving acknowledges the message (it is gone for good). Rejecting with an
+ * error that `isTransient` calls transient (a transient `VisionqError`, or any non-visionq error) returns it
+ * to the queue, up to the queue's delivery limit, after which it is dead-lettered. Rejecting with a permanent
+ * `VisionqError` dead-letters it at once.
  */
 export type TaskHandler = (task: DeliveredTask) => Promise<void>;
 
@@ -156,6 +156,13 @@ export type Classification = { ok: true; prediction: Prediction } | { ok: false;
 
 export interface Classifier extends Closeable {
   readonly model: ModelInfo;
+
+  /**
+   * Batches it runs inference on at once (e.g. one per inference worker thread), a positive integer fixed for
+   * its lifetime. Callers size their own concurrency from it: `slots + 1` batches in hand keep every slot busy
+   * while the next batch is decoded.
+   */
+  readonly slots: number;
 
   /**
    * Classifies encoded images (JPEG, PNG, …), one result per image in the same order. An image that cannot be

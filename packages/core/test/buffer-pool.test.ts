@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { BufferPool, InMemoryTaskQueue, VisionqError } from '../src/index.js';
+import { BufferPool } from '../src/buffer-pool.js';
+import { InMemoryTaskQueue, VisionqError } from '../src/index.js';
 import { taskMessage } from '../src/testing/index.js';
 
 const MiB = 1024 * 1024;

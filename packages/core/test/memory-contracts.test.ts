@@ -1,7 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import {
   FakeClassifier,
-  InMemoryBroker,
   InMemoryResultStore,
   InMemoryStorage,
   InMemoryTaskQueue,
@@ -11,6 +10,7 @@ import {
   ONE_PIXEL_PNG,
   classifierContract,
   gate,
+  inMemoryTaskQueueHarness,
   taskMessage,
   resultStoreContract,
   taskQueueContract,
@@ -18,25 +18,7 @@ import {
 } from '../src/testing/index.js';
 
 describe('InMemoryTaskQueue', () => {
-  taskQueueContract(it, async () => {
-    const broker = new InMemoryBroker();
-    const clients: InMemoryTaskQueue[] = [];
-    const deliveryLimit = 3;
-    return {
-      deliveryLimit,
-      connect: async () => {
-        const client = new InMemoryTaskQueue({ broker, queue: 'contract', deliveryLimit });
-        clients.push(client);
-        return client;
-      },
-      crash: async (queue) => (queue as InMemoryTaskQueue).crash(),
-      deadLettered: async () => broker.deadLettered('contract'),
-      publishRaw: async (message, image) => broker.publishRaw('contract', message, image),
-      cleanup: async () => {
-        await Promise.all(clients.map((client) => client.close()));
-      },
-    };
-  });
+  taskQueueContract(it, async () => inMemoryTaskQueueHarness({ deliveryLimit: 3 }));
 });
 
 describe('InMemoryTaskQueue images', () => {

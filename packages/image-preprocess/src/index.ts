@@ -23,4 +23,3 @@ export {
   type PreprocessorOptions,
   type ToTensorOptions,
 } from './tensor.js';
-export { lowerThreadPoolPriority } from './thread-priority.js';

@@ -3,7 +3,8 @@ import { readdirSync, readFileSync } from 'node:fs';
 import { getPriority } from 'node:os';
 import { promisify } from 'node:util';
 import { describe, expect, it } from 'vitest';
-import { createPreprocessor, lowerThreadPoolPriority } from '../src/index.js';
+import { createPreprocessor } from '../src/index.js';
+import { lowerThreadPoolPriority } from '../src/thread-priority.js';
 import { photoJpeg } from './images.js';
 
 interface ThreadInfo {

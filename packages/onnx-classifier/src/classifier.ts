@@ -28,6 +28,8 @@ import { bindModel, type Binding } from './signature.js';
 export class OnnxClassifier implements Classifier {
   readonly model: ModelInfo;
   readonly metadata: ModelMetadata;
+  /** Inference workers: batches run at once. */
+  readonly slots: number;
   readonly #binding: Binding;
   readonly #pool: SessionPool;
   readonly #preprocessor: Preprocessor;
@@ -56,6 +58,8 @@ export class OnnxClassifier implements Classifier {
     this.#pool = parts.pool;
     this.#preprocessor = parts.preprocessor;
     this.#topK = parts.topK;
+    this.slots = parts.workers;
+    // A bound for callers that do not size themselves from `slots` (the task processor does).
     this.#batches = pLimit(parts.workers + 1);
   }
 

@@ -1,6 +1,7 @@
 import {
   UnavailableError,
-  isVisionqError,
+  isTransient,
+  toVisionqError,
   type Consumption,
   type DeliveredTask,
   type TaskHandler,
@@ -186,17 +187,15 @@ export class Consumer implements Consumption {
     try {
       await this.#handler(task);
     } catch (error) {
-      if (isVisionqError(error) && !error.transient) {
+      if (!isTransient(error)) {
+        // Only a `VisionqError` can be permanent; typing it only narrows the type.
+        const { code, message: reason } = toVisionqError(error);
         this.#settings.logger.warn(
-          { queue: this.#settings.queue, task_id: task.message.taskId, code: error.code, err: error.message },
+          { queue: this.#settings.queue, task_id: task.message.taskId, code, err: reason },
           'dead-lettering a task whose handler failed for good',
         );
         if (settle(channel, message, 'dead-letter'))
-          this.#deadLettered(message, {
-            reason: 'permanent_error',
-            message: error.message,
-            code: error.code,
-          });
+          this.#deadLettered(message, { reason: 'permanent_error', message: reason, code });
         return;
       }
       await this.#pause(this.#requeueDelay(task.deliveryCount));

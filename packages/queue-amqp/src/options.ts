@@ -1,4 +1,4 @@
-import { InvalidRequestError } from '@visionq/core';
+import { InvalidRequestError, type BackoffOptions } from '@visionq/core';
 import type { Options } from 'amqplib';
 import type { AmqpTaskQueueEvents } from './events.js';
 
@@ -6,13 +6,6 @@ import type { AmqpTaskQueueEvents } from './events.js';
 export interface AmqpLogger {
   info(fields: Record<string, unknown>, message: string): void;
   warn(fields: Record<string, unknown>, message: string): void;
-}
-
-export interface BackoffOptions {
-  /** First delay, in milliseconds. */
-  readonly initialDelayMs?: number;
-  /** Longest delay, in milliseconds: the exponential growth stops here. */
-  readonly maxDelayMs?: number;
 }
 
 export interface AmqpTaskQueueOptions {

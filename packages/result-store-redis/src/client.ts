@@ -1,24 +1,20 @@
-import { InvalidRequestError } from '@visionq/core';
+import { InvalidRequestError, type BackoffOptions } from '@visionq/core';
 import { Redis, type RedisOptions } from 'ioredis';
 
-export interface BackoffOptions {
-  /** Delay before the first reconnect attempt, in milliseconds. Default 100. */
-  baseMs?: number;
-  /** Longest delay between attempts, in milliseconds. Default 2000. */
-  capMs?: number;
-}
-
 /**
- * A reconnect schedule for ioredis's `retryStrategy`: exponential from `baseMs`, capped at `capMs`, with "equal
- * jitter" (each delay is between half and all of its step) so that many clients cut off by the same outage do
- * not reconnect in lockstep. It never gives up: a store outlives any outage of its server.
+ * A reconnect schedule for ioredis's `retryStrategy`: exponential from `initialDelayMs` (default 100), capped at
+ * `maxDelayMs` (default 2000), with "equal jitter" (each delay is between half and all of its step) so that many
+ * clients cut off by the same outage do not reconnect in lockstep. It never gives up: a store outlives any
+ * outage of its server.
  */
 export function reconnectBackoff(options: BackoffOptions = {}): (attempt: number) => number {
-  const { baseMs = 100, capMs = 2_000 } = options;
-  if (!(baseMs > 0) || !(capMs >= baseMs))
-    throw new InvalidRequestError(`backoff needs 0 < baseMs <= capMs, got ${baseMs} and ${capMs}`);
+  const { initialDelayMs = 100, maxDelayMs = 2_000 } = options;
+  if (!(initialDelayMs > 0) || !(maxDelayMs >= initialDelayMs))
+    throw new InvalidRequestError(
+      `backoff needs 0 < initialDelayMs <= maxDelayMs, got ${initialDelayMs} and ${maxDelayMs}`,
+    );
   return (attempt) => {
-    const step = Math.min(capMs, baseMs * 2 ** Math.max(0, attempt - 1));
+    const step = Math.min(maxDelayMs, initialDelayMs * 2 ** Math.max(0, attempt - 1));
     return Math.round(step / 2 + (Math.random() * step) / 2);
   };
 }

@@ -8,8 +8,8 @@ import { createRedisClient, createRedisResultStore, reconnectBackoff } from '../
 // None of these needs a Redis server: they are about what happens without one.
 
 describe('reconnectBackoff', () => {
-  it('grows exponentially from baseMs, stays under capMs, and jitters each step between half and all of it', () => {
-    const backoff = reconnectBackoff({ baseMs: 100, capMs: 1_000 });
+  it('grows exponentially from initialDelayMs, stays under maxDelayMs, and jitters each step between half and all of it', () => {
+    const backoff = reconnectBackoff({ initialDelayMs: 100, maxDelayMs: 1_000 });
     const steps = [100, 200, 400, 800, 1_000, 1_000, 1_000];
     steps.forEach((step, i) => {
       const delays = Array.from({ length: 200 }, () => backoff(i + 1));
@@ -21,8 +21,8 @@ describe('reconnectBackoff', () => {
   });
 
   it('refuses a schedule that cannot work', () => {
-    expect(() => reconnectBackoff({ baseMs: 0 })).toThrow(InvalidRequestError);
-    expect(() => reconnectBackoff({ baseMs: 500, capMs: 100 })).toThrow(InvalidRequestError);
+    expect(() => reconnectBackoff({ initialDelayMs: 0 })).toThrow(InvalidRequestError);
+    expect(() => reconnectBackoff({ initialDelayMs: 500, maxDelayMs: 100 })).toThrow(InvalidRequestError);
   });
 });
 

@@ -1,5 +1,6 @@
 import {
   isTerminal,
+  isTransient,
   type Classification,
   type Classifier,
   type Consumption,
@@ -23,8 +24,8 @@ export interface TaskProcessorOptions {
   /** Longest an image waits for batch-mates while the classifier has a free slot, in milliseconds. */
   maxDelayMs: number;
   /**
-   * Batches handed to the classifier at once: one in inference while the next is decoded. Images that arrive
-   * while all are busy form the next batch. Default 2.
+   * Batches handed to the classifier at once. Images that arrive while all are busy form the next batch.
+   * Default `classifier.slots + 1`: one batch in inference per slot, plus one being decoded.
    */
   maxConcurrentBatches?: number;
   /** How store writes are retried during an outage before the task goes back to the queue. */
@@ -62,7 +63,7 @@ export function createTaskProcessor(options: TaskProcessorOptions): TaskProcesso
   const batcher = new Batcher<Uint8Array, Classification>({
     maxSize: options.maxBatch,
     maxDelayMs: options.maxDelayMs,
-    maxConcurrent: options.maxConcurrentBatches ?? 2,
+    maxConcurrent: options.maxConcurrentBatches ?? classifier.slots + 1,
     run: async (images) => {
       const started = performance.now();
       const results = await classifier.classify(images);
@@ -117,7 +118,7 @@ function toOutcome(classification: Classification, classifier: Classifier): Task
   if (classification.ok) return { status: 'succeeded', result: classification.prediction, model };
   const { error } = classification;
   // Worth another delivery (the classifier is closing, a dependency is down): hand the task back.
-  if (error.transient) throw error;
+  if (isTransient(error)) throw error;
   // Anything permanent ends the task with its reason, so that no task waits forever in `processing`. Only the
   // image's own faults are explained to its owner.
   const imageFault =

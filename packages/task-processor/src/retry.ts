@@ -1,19 +1,17 @@
 import pRetry, { AbortError } from 'p-retry';
-import { toVisionqError } from '@visionq/core';
+import { isTransient, toVisionqError, type BackoffOptions } from '@visionq/core';
 
-export interface RetryPolicy {
+export interface RetryPolicy extends Required<BackoffOptions> {
   /** Gives up after this long, in milliseconds; the task then goes back to the queue. */
-  maxRetryTimeMs: number;
-  /** First wait, in milliseconds; doubles each time, with jitter, up to `maxDelayMs`. */
-  minDelayMs: number;
-  maxDelayMs: number;
+  readonly maxRetryTimeMs: number;
 }
 
-export const DEFAULT_RETRY: RetryPolicy = { maxRetryTimeMs: 30_000, minDelayMs: 100, maxDelayMs: 2_000 };
+export const DEFAULT_RETRY: RetryPolicy = { maxRetryTimeMs: 30_000, initialDelayMs: 100, maxDelayMs: 2_000 };
 
 /**
- * Retries `operation` while it fails transiently (a store or broker outage), with capped exponential backoff
- * and jitter. Permanent errors are thrown at once.
+ * Retries `operation` while it fails transiently (`isTransient`: a store or broker outage, or an error nobody
+ * foresaw), with capped exponential backoff and jitter. Permanent errors are thrown at once; either way the
+ * error thrown is the operation's own, so that the queue applies the same rule to it.
  */
 export function retryTransient<T>(
   operation: () => Promise<T>,
@@ -25,15 +23,16 @@ export function retryTransient<T>(
       try {
         return await operation();
       } catch (error) {
-        const typed = toVisionqError(error);
-        throw typed.transient ? typed : new AbortError(typed);
+        // p-retry only handles `Error`s; anything else thrown is typed (and stays transient).
+        const thrown = error instanceof Error ? error : toVisionqError(error);
+        throw isTransient(thrown) ? thrown : new AbortError(thrown);
       }
     },
     {
       // `maxRetryTime` is the real bound; the count only has to be large enough never to come first.
-      retries: Math.min(1_000, Math.ceil(policy.maxRetryTimeMs / policy.minDelayMs)),
+      retries: Math.min(1_000, Math.ceil(policy.maxRetryTimeMs / Math.max(1, policy.initialDelayMs))),
       maxRetryTime: policy.maxRetryTimeMs,
-      minTimeout: policy.minDelayMs,
+      minTimeout: policy.initialDelayMs,
       maxTimeout: policy.maxDelayMs,
       randomize: true,
       signal,

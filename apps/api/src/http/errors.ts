@@ -1,28 +1,5 @@
 import type { ErrorRequestHandler, Response } from 'express';
-import {
-  ERROR_CODES,
-  RateLimitedError,
-  toVisionqError,
-  type ErrorCode,
-  type VisionqError,
-} from '@visionq/core';
-
-/** The one table from error code to HTTP status. */
-export const HTTP_STATUS: Record<ErrorCode, number> = {
-  [ERROR_CODES.unauthorized]: 401,
-  [ERROR_CODES.invalid_request]: 400,
-  [ERROR_CODES.invalid_image]: 422,
-  [ERROR_CODES.unsupported_type]: 415,
-  [ERROR_CODES.too_large]: 413,
-  [ERROR_CODES.not_found]: 404,
-  [ERROR_CODES.conflict]: 422,
-  [ERROR_CODES.rate_limited]: 429,
-  [ERROR_CODES.unavailable]: 503,
-  [ERROR_CODES.invalid_message]: 500,
-  [ERROR_CODES.corrupt_record]: 500,
-  [ERROR_CODES.invalid_model]: 500,
-  [ERROR_CODES.internal]: 500,
-};
+import { RateLimitedError, getHTTPStatusCode, toVisionqError, type VisionqError } from '@visionq/core';
 
 /** Seconds a client should wait before retrying after a 503. */
 const UNAVAILABLE_RETRY_AFTER_S = 5;
@@ -37,7 +14,7 @@ function publicMessage(error: VisionqError, status: number): string {
 
 export function sendError(res: Response, thrown: unknown): VisionqError {
   const error = toVisionqError(thrown);
-  const status = HTTP_STATUS[error.code];
+  const status = getHTTPStatusCode(error);
   if (error.code === 'unauthorized') res.setHeader('WWW-Authenticate', 'Bearer');
   if (error instanceof RateLimitedError) res.setHeader('Retry-After', String(error.retryAfterSeconds));
   if (error.code === 'unavailable') res.setHeader('Retry-After', String(UNAVAILABLE_RETRY_AFTER_S));
@@ -53,7 +30,7 @@ export function errorHandler(): ErrorRequestHandler {
     const log = (
       req as { log?: { error: (o: object, m: string) => void; info: (o: object, m: string) => void } }
     ).log;
-    if (HTTP_STATUS[error.code] >= 500)
+    if (getHTTPStatusCode(error) >= 500)
       log?.error({ err: error.cause ?? error, code: error.code }, 'request failed');
     else log?.info({ code: error.code, reason: (error as { reason?: string }).reason }, 'request refused');
   };

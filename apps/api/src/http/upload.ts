@@ -1,12 +1,7 @@
 import type { Request } from 'express';
 import busboy from 'busboy';
-import {
-  InvalidRequestError,
-  TooLargeError,
-  UnsupportedTypeError,
-  type BufferPool,
-  type VisionqError,
-} from '@visionq/core';
+import { InvalidRequestError, TooLargeError, UnsupportedTypeError, type VisionqError } from '@visionq/core';
+import type { BufferPool } from '@visionq/core/buffer-pool';
 
 export const IMAGE_FIELD = 'image';
 

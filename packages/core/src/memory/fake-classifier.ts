@@ -7,6 +7,8 @@ export interface FakeClassifierOptions {
   topK?: number;
   /** Milliseconds each `classify` call takes, to stand in for inference time. */
   delayMs?: number;
+  /** What `slots` reports. Default 1. */
+  slots?: number;
 }
 
 const DEFAULT_MODEL: ModelInfo = {
@@ -36,6 +38,7 @@ const MAGIC: readonly number[][] = [
  */
 export class FakeClassifier implements Classifier {
   readonly model: ModelInfo;
+  readonly slots: number;
   readonly #topK: number;
   readonly #delayMs: number;
   #closed = false;
@@ -44,6 +47,9 @@ export class FakeClassifier implements Classifier {
     this.model = options.model ?? DEFAULT_MODEL;
     this.#topK = Math.min(options.topK ?? 3, this.model.labels.length);
     this.#delayMs = options.delayMs ?? 0;
+    this.slots = options.slots ?? 1;
+    if (!Number.isInteger(this.slots) || this.slots < 1)
+      throw new RangeError('slots must be a positive integer');
   }
 
   async classify(images: readonly Uint8Array[]): Promise<Classification[]> {

@@ -1,5 +1,6 @@
-import type { BufferHolder } from '../buffer-pool.js';
-import { InvalidMessageError, InvalidRequestError, UnavailableError, VisionqError } from '../errors.js';
+import type { BufferHolder } from '../buffer-holder.js';
+import { InvalidMessageError, InvalidRequestError, UnavailableError } from '../errors.js';
+import { isTransient } from '../failure.js';
 import { TaskMessageSchema } from '../schemas.js';
 import type {
   ConsumeOptions,
@@ -242,7 +243,7 @@ function deliver(state: QueueState, consumer: ConsumerState, envelope: Envelope)
       await consumer.handler(task);
       outcome = 'ack';
     } catch (error) {
-      outcome = error instanceof VisionqError && !error.transient ? 'dead-letter' : 'retry';
+      outcome = isTransient(error) ? 'retry' : 'dead-letter';
     }
     // A crashed consumer has already given its messages back; settling them now would duplicate them.
     if (!consumer.inFlight.delete(envelope)) return;

@@ -84,6 +84,19 @@ export function classifierContract(
       }
     })());
 
+  test('reports its slots, a positive integer, and serves slots + 1 batches handed to it at once', async ({
+    expect,
+  }) =>
+    withHarness(async (h) => {
+      const { slots } = h.classifier;
+      expect(Number.isInteger(slots) && slots >= 1).toBe(true);
+      const images = await h.images();
+      const batches = Array.from({ length: slots + 1 }, () => images);
+      const results = await Promise.all(batches.map((batch) => h.classifier.classify(batch)));
+      for (const result of results) expect(result.map((r) => r.ok)).toEqual(images.map(() => true));
+      expect(h.classifier.slots).toBe(slots);
+    })());
+
   test('an empty batch gives an empty answer', async ({ expect }) =>
     withHarness(async (h) => {
       expect(await h.classifier.classify([])).toEqual([]);

@@ -1,5 +1,6 @@
 export type { ContractContext, ContractOptions, ContractTestFn } from './types.js';
 export { taskQueueContract, type TaskQueueHarness, type TaskQueueHarnessFactory } from './task-queue.js';
+export { inMemoryTaskQueueHarness } from './memory-harness.js';
 export {
   resultStoreContract,
   type ResultStoreHarness,
