@@ -5,16 +5,11 @@ import type { TaskProcessorEvents } from '../processor.js';
 /** Why a queue adapter dead-lettered a delivery itself (as `@visionq/queue-amqp` reports it). */
 export const DEAD_LETTER_REASONS = ['schema_version', 'schema', 'empty_body', 'permanent_error'] as const;
 
-export interface TaskProcessorMetricsOptions {
-  /** The loaded model: `visionq_model_info{name,version}` is 1 for it. */
-  model?: ModelRef;
-}
-
 /**
  * The worker loop's Prometheus metrics, on the caller's registry: the same names wherever a processor runs (a
  * worker process, the all-in-one), so one dashboard covers both.
  */
-export function createTaskProcessorMetrics(registry: Registry, options: TaskProcessorMetricsOptions = {}) {
+export function createTaskProcessorMetrics(registry: Registry) {
   const registers = [registry];
   const metrics = {
     modelInfo: new Gauge({
@@ -64,11 +59,16 @@ export function createTaskProcessorMetrics(registry: Registry, options: TaskProc
   // Every reason and status from the start, so that a rate() sees the first one and a dashboard shows zeros.
   for (const reason of DEAD_LETTER_REASONS) metrics.deadLettered.inc({ reason }, 0);
   for (const status of ['succeeded', 'failed']) metrics.tasksEnded.inc({ status }, 0);
-  if (options.model) metrics.modelInfo.set({ name: options.model.name, version: options.model.version }, 1);
   return metrics;
 }
 
 export type TaskProcessorMetrics = ReturnType<typeof createTaskProcessorMetrics>;
+
+/** Once the classifier is loaded: `visionq_model_info{name,version}` is 1 for its model, the only series. */
+export function recordModel(metrics: TaskProcessorMetrics, model: ModelRef): void {
+  metrics.modelInfo.reset();
+  metrics.modelInfo.set({ name: model.name, version: model.version }, 1);
+}
 
 /** Where the observer writes: pino fits as it is. */
 export interface TaskProcessorLogger {
