@@ -3,16 +3,9 @@ import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
 import { Router, type Response } from 'express';
 import helmet from 'helmet';
-import { repoPath } from '../paths.js';
 
 const redocDir = join(dirname(createRequire(import.meta.url).resolve('redoc/package.json')), 'bundles');
 
-/** The files of /docs, read once on first use and kept: no file-system call per request after that. */
-const FILES = {
-  '/docs': { path: repoPath('apps/api/docs-page/index.html'), type: 'html' },
-  '/docs/init.js': { path: repoPath('apps/api/docs-page/init.js'), type: 'js' },
-  '/docs/redoc.standalone.js': { path: join(redocDir, 'redoc.standalone.js'), type: 'js' },
-} as const;
 
 /**
  * The API reference at `/docs`: Redoc's standalone bundle, from the installed `redoc` package, rendering
@@ -20,7 +13,13 @@ const FILES = {
  * `<style>` elements at run time, and runs its search index in a Web Worker made from a `blob:` URL: so these
  * pages, and only these, allow inline styles and blob workers. Scripts stay `'self'` only.
  */
-export function docsRoutes(): Router {
+export function docsRoutes(pageDir: string): Router {
+  // Read once on first use and kept: no file-system call per request after that.
+  const files = {
+    '/docs': { path: join(pageDir, 'index.html'), type: 'html' },
+    '/docs/init.js': { path: join(pageDir, 'init.js'), type: 'js' },
+    '/docs/redoc.standalone.js': { path: join(redocDir, 'redoc.standalone.js'), type: 'js' },
+  };
   const cache = new Map<string, Promise<Buffer>>();
   const csp = helmet.contentSecurityPolicy({
     directives: {
@@ -30,7 +29,7 @@ export function docsRoutes(): Router {
     },
   });
   const router = Router();
-  for (const [route, file] of Object.entries(FILES)) {
+  for (const [route, file] of Object.entries(files)) {
     router.get(route, csp, async (_req, res: Response) => {
       let body = cache.get(route);
       if (!body) {
