@@ -27,7 +27,7 @@ describe('all-in-one process, embedded (in-memory queue and store, local auth, b
 
   it('says where it serves, the try-it page and the API description, in one line', () => {
     expect(service.output()).toContain(
-      `visionq is serving on ${url}: try it at ${url}/, API description at ${url}/openapi.json (Ctrl-C stops it)\n`,
+      `visionq is serving on ${url}: try it at ${url}/, API reference at ${url}/docs, OpenAPI at ${url}/openapi.json (Ctrl-C stops it)\n`,
     );
   });
 

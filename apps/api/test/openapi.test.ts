@@ -6,7 +6,7 @@ import { promisify } from 'node:util';
 import openapiTS, { astToString } from 'openapi-typescript';
 import { afterAll, describe, expect, it } from 'vitest';
 import { openApiDocument } from '../src/openapi.js';
-import { repoPath } from '../src/paths.js';
+import { repoPath } from '@visionq/service-kit';
 
 // The OpenAPI document is for tools: a maintained linter passes it, and a TypeScript client generated from it
 // has named, typed operations.

@@ -6,7 +6,6 @@ import helmet from 'helmet';
 
 const redocDir = join(dirname(createRequire(import.meta.url).resolve('redoc/package.json')), 'bundles');
 
-
 /**
  * The API reference at `/docs`: Redoc's standalone bundle, from the installed `redoc` package, rendering
  * `/openapi.json`. Nothing is loaded from elsewhere. Redoc styles itself with styled-components, which writes
