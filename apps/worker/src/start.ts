@@ -2,7 +2,11 @@ import { configureSharp } from '@visionq/image-preprocess';
 import type { ResultStore, TaskQueue } from '@visionq/core';
 import { createOnnxClassifier } from '@visionq/onnx-classifier';
 import { createTaskProcessor } from '@visionq/task-processor';
-import { observeTaskProcessor, type TaskProcessorMetrics } from '@visionq/task-processor/metrics';
+import {
+  observeTaskProcessor,
+  recordModel,
+  type TaskProcessorMetrics,
+} from '@visionq/task-processor/metrics';
 import type { Logger } from 'pino';
 import type { WorkerSettings } from './config.js';
 
@@ -40,6 +44,7 @@ export async function startWorker({
     maxBatch: config.WORKER_MAX_BATCH,
     maxPixels: config.MAX_PIXELS,
   });
+  recordModel(metrics, classifier.model);
   const processor = createTaskProcessor({
     queue,
     store,
