@@ -74,10 +74,24 @@ function upload(file, signal) {
 
 function render(body) {
   shown = body;
+  const { result } = body;
   const name = (entry) => entry.display ?? entry.label;
-  setStatus(`${name(body.result)} — ${percent(lang, body.result.confidence)}`);
+  if (result.recognized === false) {
+    // The best guess is the likeliest label other than the answer: top_k[0] under the floor, the runner-up
+    // when the "none" label itself came first.
+    const guess = result.top_k.find((entry) => entry.label !== result.label);
+    setStatus(
+      guess
+        ? t(lang, 'bestGuess', {
+            answer: name(result),
+            guess: name(guess),
+            percent: percent(lang, guess.confidence),
+          })
+        : t(lang, 'notRecognised', { answer: name(result) }),
+    );
+  } else setStatus(`${name(result)} — ${percent(lang, result.confidence)}`);
   $('bars').replaceChildren(
-    ...body.result.top_k.map((entry) => {
+    ...result.top_k.map((entry) => {
       const item = document.createElement('li');
       item.dataset.label = entry.label;
       // Two elements, not two text nodes: adjacent text would merge into one flex item, glued together.

@@ -23,6 +23,8 @@ const TEXT = {
     failed: 'Could not classify this image: {message}',
     network: 'The service could not be reached.',
     httpError: 'The service answered {status}.',
+    bestGuess: '{answer} — best guess: {guess}, {percent}',
+    notRecognised: '{answer} — not recognised',
   },
   es: {
     title: 'visionq — pruébalo',
@@ -43,6 +45,8 @@ const TEXT = {
     failed: 'No se pudo clasificar esta imagen: {message}',
     network: 'No se pudo contactar con el servicio.',
     httpError: 'El servicio respondió {status}.',
+    bestGuess: '{answer} — mejor opción: {guess}, {percent}',
+    notRecognised: '{answer} — no reconocida',
   },
 };
 

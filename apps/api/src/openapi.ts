@@ -39,6 +39,16 @@ const unavailable = error(
   [{ code: 'unavailable', message: 'service temporarily unavailable, retry later' }],
   retryAfter,
 );
+const minConfidenceParam = {
+  name: 'min_confidence',
+  in: 'query',
+  required: false,
+  description:
+    "Confidence floor (0–1) for this image, instead of the model's minConfidence: a top guess under it comes " +
+    'back recognized: false',
+  schema: { type: 'number', minimum: 0, maximum: 1 },
+  example: 0.5,
+};
 const ended = json(
   { oneOf: [ref('TaskSucceeded'), ref('TaskFailed')] },
   'The task ended: succeeded, or failed with a reason',
@@ -147,6 +157,7 @@ export function openApiDocument(): object {
             'with the result itself (200) if the task ends by then.',
           parameters: [
             parameters.wait,
+            minConfidenceParam,
             parameters.acceptLanguage,
             {
               name: 'Idempotency-Key',
@@ -195,10 +206,10 @@ export function openApiDocument(): object {
                 },
               },
             ),
-            '400': error('No file, wrong field, more than one file, or a bad `wait` or `Idempotency-Key`', [
-              { code: 'invalid_request', message: 'no file in form field "image"' },
-              badWait,
-            ]),
+            '400': error(
+              'No file, wrong field, more than one file, or a bad `wait`, `min_confidence` or `Idempotency-Key`',
+              [{ code: 'invalid_request', message: 'no file in form field "image"' }, badWait],
+            ),
             '401': unauthorized,
             '413': error('Larger than the upload limit', [
               { code: 'too_large', message: 'the image is larger than 10485760 bytes' },

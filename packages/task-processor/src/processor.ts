@@ -1,6 +1,7 @@
 import {
   isTerminal,
   isTransient,
+  recognize,
   type Classification,
   type Classifier,
   type Consumption,
@@ -60,15 +61,16 @@ export function createTaskProcessor(options: TaskProcessorOptions): TaskProcesso
   if (options.prefetch < options.maxBatch) throw new RangeError('prefetch must be at least maxBatch');
   const retry: RetryPolicy = { ...DEFAULT_RETRY, ...options.retry };
   const stopping = new AbortController();
-  const batcher = new Batcher<Uint8Array, Classification>({
+  const batcher = new Batcher<DeliveredTask, Classification>({
     maxSize: options.maxBatch,
     maxDelayMs: options.maxDelayMs,
     maxConcurrent: options.maxConcurrentBatches ?? classifier.slots + 1,
-    run: async (images) => {
+    run: async (tasks) => {
       const started = performance.now();
-      const results = await classifier.classify(images);
-      events.batchClassified?.(images.length, performance.now() - started);
-      return results;
+      const results = await classifier.classify(tasks.map((task) => task.image));
+      events.batchClassified?.(tasks.length, performance.now() - started);
+      // One batch mixes requests: a task's own floor is applied to its prediction by the same rule.
+      return results.map((result, i) => withFloor(result, tasks[i]?.message.minConfidence, classifier));
     },
   });
   let consumption: Consumption | undefined;
@@ -80,7 +82,7 @@ export function createTaskProcessor(options: TaskProcessorOptions): TaskProcesso
       const current = await retryTransient(() => store.markProcessing(taskId), retry, stopping.signal);
       // Redelivered after its result was stored but before the ack: nothing left to do.
       if (current && isTerminal(current.status)) return;
-      const classification = await batcher.add(task.image);
+      const classification = await batcher.add(task);
       const record = await retryTransient(
         () => store.complete(taskId, owner, toOutcome(classification, classifier)),
         retry,
@@ -111,6 +113,15 @@ export function createTaskProcessor(options: TaskProcessorOptions): TaskProcesso
       stopping.abort();
     },
   };
+}
+
+function withFloor(
+  result: Classification,
+  floor: number | undefined,
+  classifier: Classifier,
+): Classification {
+  if (!result.ok || floor === undefined) return result;
+  return { ok: true, prediction: recognize(result.prediction, classifier.model, floor) };
 }
 
 function toOutcome(classification: Classification, classifier: Classifier): TaskOutcome {
