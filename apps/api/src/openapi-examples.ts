@@ -26,6 +26,7 @@ export const EXAMPLES = {
         label: 'stop',
         confidence: 0.973,
         display: 'Pare',
+        recognized: true,
         top_k: [
           { label: 'stop', confidence: 0.973, display: 'Pare' },
           { label: 'ahead_only', confidence: 0.006, display: 'Sentido obligatorio de frente' },
