@@ -6,7 +6,8 @@ import {
   type DeliveredTask,
   type TaskHandler,
 } from '@visionq/core';
-import type { Channel, ConsumeMessage, RecoveringChannelModel } from 'amqplib';
+import type { Channel, ConsumeMessage } from 'amqplib';
+import type { FailoverConnection } from './failover.js';
 import { ExponentialBackoff, halfJitterGenerator, handleAll, retry, type RetryPolicy } from 'cockatiel';
 import { decodeDelivery } from './codec.js';
 import type { DeadLetteredInfo } from './events.js';
@@ -22,7 +23,7 @@ type Outcome = 'ack' | 'requeue' | 'dead-letter';
  * died, the broker has already put the message back, so there is nothing left to do.
  */
 export class Consumer implements Consumption {
-  readonly #model: RecoveringChannelModel;
+  readonly #model: FailoverConnection;
   readonly #handler: TaskHandler;
   readonly #prefetch: number;
   readonly #settings: Settings;
@@ -36,7 +37,7 @@ export class Consumer implements Consumption {
   /** Wakes handlers waiting out a requeue delay, so that stopping is not held up by them. */
   readonly #wake = new Set<() => void>();
 
-  constructor(model: RecoveringChannelModel, handler: TaskHandler, prefetch: number, settings: Settings) {
+  constructor(model: FailoverConnection, handler: TaskHandler, prefetch: number, settings: Settings) {
     this.#model = model;
     this.#handler = handler;
     this.#prefetch = prefetch;
@@ -115,7 +116,7 @@ export class Consumer implements Consumption {
   async #subscribeOnce(): Promise<void> {
     if (this.#stopped) return;
     // Cheap and idempotent; brings the queue back if it was deleted while the connection stayed up.
-    // Waits for the connection when there is none: amqplib's recovery brings it back.
+    // Waits for the connection when there is none: the failover connection brings it back.
     await declareTopology(this.#model, this.#settings);
     const channel = await this.#model.createChannel();
     channel.on('error', (error: Error) =>

@@ -1,13 +1,14 @@
 import { InvalidMessageError, TaskMessageSchema, UnavailableError, type QueuedTask } from '@visionq/core';
-import type { ConfirmChannel, Message, RecoveringChannelModel } from 'amqplib';
+import type { ConfirmChannel, Message } from 'amqplib';
+import type { FailoverConnection } from './failover.js';
 import { publishProperties } from './codec.js';
 import type { Settings } from './options.js';
-import { withTimeout } from './timeout.js';
+import { closeWithin, withTimeout } from './timeout.js';
 import { declareTopology } from './topology.js';
 
 /** Publishes on one confirm channel, re-created after the connection or the channel was lost. */
 export class Publisher {
-  readonly #model: RecoveringChannelModel;
+  readonly #model: FailoverConnection;
   readonly #settings: Settings;
   readonly #queue: string;
   readonly #timeoutMs: number;
@@ -16,7 +17,7 @@ export class Publisher {
   /** Message ids the broker returned as unroutable; the return always arrives before the confirm. */
   readonly #returned = new Set<string>();
 
-  constructor(model: RecoveringChannelModel, settings: Settings, connected: () => boolean) {
+  constructor(model: FailoverConnection, settings: Settings, connected: () => boolean) {
     this.#model = model;
     this.#connected = connected;
     this.#settings = settings;
@@ -39,7 +40,11 @@ export class Publisher {
       // The caller was already told it failed (and may publish it again): a late send would duplicate it.
       if (abandoned) return;
       await new Promise<void>((resolve, reject) => {
-        const settle = (error: unknown) => (error ? reject(error) : resolve());
+        const settle = (error: unknown) => {
+          if (!error) return resolve();
+          this.#retire(current, channel);
+          reject(error);
+        };
         try {
           channel.sendToQueue(this.#queue, image, publishProperties(message), settle);
         } catch (error) {
@@ -72,6 +77,20 @@ export class Publisher {
       void declareTopology(this.#model, this.#settings).catch(() => undefined);
       throw new UnavailableError(`queue ${this.#queue} does not exist: the task was not queued`);
     }
+  }
+
+  /**
+   * Takes a channel whose publish was nacked out of use. In a cluster, a channel that published while its
+   * quorum queue changed leader can go on nacking every publish (seen with RabbitMQ 3.10) while a new channel
+   * works at once. It is closed once the publishes still in flight on it are settled.
+   */
+  #retire(current: Promise<ConfirmChannel>, channel: ConfirmChannel): void {
+    if (this.#channel !== current) return;
+    this.#channel = undefined;
+    void channel
+      .waitForConfirms()
+      .catch(() => undefined)
+      .then(() => closeWithin(channel, this.#timeoutMs));
   }
 
   #confirmChannel(): Promise<ConfirmChannel> {
