@@ -30,7 +30,7 @@ export default tseslint.config(
     rules: { 'no-restricted-properties': 'off' },
   },
   {
-    files: ['**/public/**/*.js'],
+    files: ['**/public/**/*.js', 'apps/api/docs-page/*.js'],
     languageOptions: { globals: { ...globals.browser } },
   },
 );

@@ -19,6 +19,7 @@ export interface MemoryOptions {
  */
 export async function memory(options: MemoryOptions): Promise<string> {
   const phones = await Promise.all([0, 1, 2].map((seed) => photo(4032, 3024, seed)));
+  console.error(`memory: starting the production stack, then ${options.minutes} min of load`);
   const service = await startProduction(options.brokers);
   const lines: string[] = [];
   try {
@@ -38,6 +39,10 @@ export async function memory(options: MemoryOptions): Promise<string> {
     for (let t = 10; t <= seconds; t += 10) {
       await sleep(10_000);
       if (t === 30 || t % 60 === 0 || t === seconds) sample(`${t} s into the load`);
+      // The table is printed at the end; a line every 10 s says the run is alive and how memory moves.
+      console.error(
+        `memory: ${t}/${seconds} s of load, api ${fmt(rssMiB(service.api), 0)} MiB, worker ${fmt(rssMiB(service.workers[0]!), 0)} MiB`,
+      );
     }
     await load;
     lines.push(
@@ -47,6 +52,9 @@ export async function memory(options: MemoryOptions): Promise<string> {
       '',
     );
 
+    console.error(
+      `memory: load done (${fmt(rate)} images/s); worker stopped, burst of ${options.burst} uploads`,
+    );
     await service.workers[0]!.kill('SIGTERM');
     const small = await photo(640, 480, 3);
     const before = rssMiB(service.api);
@@ -67,6 +75,7 @@ export async function memory(options: MemoryOptions): Promise<string> {
           });
           await res.arrayBuffer();
           if (res.status === 202) accepted += 1;
+          if (sent % 500 === 0) console.error(`memory: burst ${sent}/${options.burst} sent`);
         }
       }),
     );

@@ -12,7 +12,7 @@ run(async () => {
   // First, before anything uses libuv's pool: decoding must never crowd out the thread that serves HTTP.
   await lowerThreadPoolPriority();
   const config = loadAllInOneConfig(process.env);
-  const out = stdout();
+  const out = stdout(config.LOG_FORMAT);
   const logger = createLogger(config.LOG_LEVEL, 'all-in-one', out);
   // One registry: the API's /metrics shows the worker loop's counts too.
   const metrics = createMetrics();

@@ -27,8 +27,21 @@ describe('all-in-one process, embedded (in-memory queue and store, local auth, b
 
   it('says where it serves, the try-it page and the API description, in one line', () => {
     expect(service.output()).toContain(
-      `visionq is serving on ${url}: try it at ${url}/, API description at ${url}/openapi.json (Ctrl-C stops it)\n`,
+      `visionq is serving on ${url}: try it at ${url}/, API reference at ${url}/docs, OpenAPI at ${url}/openapi.json (Ctrl-C stops it)\n`,
     );
+  });
+
+  it('says which model it runs in its metrics, and every log line carries Cloud Logging’s severity', async () => {
+    const metrics = await (await fetch(`${url}/metrics`)).text();
+    expect(metrics).toMatch(/^visionq_model_info\{name="traffic-signs",version="1"\} 1$/m);
+    const lines = service
+      .output()
+      .split('\n')
+      .filter((line) => line.startsWith('{'))
+      .map((line) => JSON.parse(line) as { level: number; severity?: string });
+    expect(lines.length).toBeGreaterThan(0);
+    const severity: Record<number, string> = { 30: 'INFO', 40: 'WARNING', 50: 'ERROR' };
+    for (const line of lines) expect(line.severity).toBe(severity[line.level]);
   });
 
   it('logs a warning that local auth accepts unsigned tokens', () => {

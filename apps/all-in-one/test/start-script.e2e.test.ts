@@ -24,7 +24,7 @@ describe('pnpm start', () => {
     child.stdout.on('data', (chunk: Buffer) => (output += chunk.toString()));
     child.stderr.on('data', (chunk: Buffer) => (output += chunk.toString()));
     const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
-    const line = `visionq is serving on ${url}: try it at ${url}/, API description at ${url}/openapi.json (Ctrl-C stops it)`;
+    const line = `visionq is serving on ${url}: try it at ${url}/, API reference at ${url}/docs, OpenAPI at ${url}/openapi.json (Ctrl-C stops it)`;
     for (let i = 0; i < 1200 && !output.includes(line) && child.exitCode === null; i += 1) {
       await new Promise((resolve) => setTimeout(resolve, 100));
     }

@@ -16,6 +16,7 @@ import type { ImageInfo } from '@visionq/image-preprocess';
 import { requireAppCheck } from './http/app-check.js';
 import { requireUser } from './http/auth.js';
 import { errorHandler } from './http/errors.js';
+import { docsRoutes } from './routes/docs.js';
 import type { UploadLimiter } from './http/rate-limit.js';
 import type { UploadBudgetOptions } from './http/upload-budget.js';
 import type { Metrics } from './metrics.js';
@@ -51,6 +52,7 @@ export interface AppDeps {
 
 /** The try-it page's files, beside this module's folder both in `src/` and, bundled, in `dist/`. */
 const PUBLIC_DIR = fileURLToPath(new URL('../public', import.meta.url));
+const DOCS_DIR = fileURLToPath(new URL('../docs-page', import.meta.url));
 
 /** The HTTP API as an express app. Wiring only: every behaviour lives in a route, middleware or package. */
 export function createApp(deps: AppDeps): Express {
@@ -82,7 +84,11 @@ export function createApp(deps: AppDeps): Express {
   app.use((req, res, next) => {
     const end = deps.metrics.httpDuration.startTimer({ method: req.method });
     res.once('finish', () =>
-      end({ route: (req.route?.path as string | undefined) ?? 'unmatched', status: res.statusCode }),
+      end({
+        route:
+          (req.route?.path as string | undefined) ?? (res.locals.route as string | undefined) ?? 'unmatched',
+        status: res.statusCode,
+      }),
     );
     next();
   });
@@ -97,6 +103,7 @@ export function createApp(deps: AppDeps): Express {
   app.use(resultRoute(deps));
   // Last: its static files cost a file-system call on libuv's pool, where image decoding queues; API requests
   // must never wait behind that.
+  app.use(docsRoutes(DOCS_DIR));
   if (deps.settings.tryPage) app.use(tryPageRoutes(deps, PUBLIC_DIR));
   app.use(() => {
     throw new NotFoundError('no such route');

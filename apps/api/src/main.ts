@@ -14,7 +14,7 @@ import { servingLine, startApi } from './start.js';
 run(async () => {
   const config = loadConfig(process.env);
   requireBrokers(config);
-  const out = stdout();
+  const out = stdout(config.LOG_FORMAT);
   const logger = createLogger(config.LOG_LEVEL, 'api', out);
   const infrastructure = await createInfrastructure(config, logger);
   const api = await startApi({ config, logger, metrics: createMetrics(), infrastructure });

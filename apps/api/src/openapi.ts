@@ -1,27 +1,44 @@
 import { z } from 'zod';
 import { apiRegistry } from './http/schemas.js';
 import { MAX_WAIT_SECONDS } from './http/wait.js';
+import { EXAMPLES, errorExample, type ErrorExample } from './openapi-examples.js';
 
 const ref = (id: string) => ({ $ref: `#/components/schemas/${id}` });
-const json = (schema: object, description: string, headers?: object) => ({
+const header = (id: string) => ({ $ref: `#/components/headers/${id}` });
+/** Every response carries the request id (the caller's own X-Request-Id when valid, else a new UUID). */
+const withRequestId = (headers: object = {}) => ({ 'X-Request-Id': header('XRequestId'), ...headers });
+
+const json = (schema: object, description: string, examples: object, headers?: object) => ({
   description,
-  ...(headers ? { headers } : {}),
-  content: { 'application/json': { schema } },
+  headers: withRequestId(headers),
+  content: { 'application/json': { schema, examples } },
 });
-const error = (description: string, headers?: object) => json(ref('Error'), description, headers);
-const retryAfter = {
-  'Retry-After': { schema: { type: 'integer' }, description: 'Seconds to wait before retrying' },
+const error = (description: string, examples: ErrorExample[], headers?: object) =>
+  json(
+    ref('Error'),
+    description,
+    Object.fromEntries(examples.map((example) => [example.code, errorExample(example)])),
+    headers,
+  );
+const retryAfter = { 'Retry-After': header('RetryAfter') };
+
+const unauthorized = error(
+  'Missing, malformed, expired or revoked Firebase ID token',
+  [{ code: 'unauthorized', message: 'unauthorized' }],
+  { 'WWW-Authenticate': header('WWWAuthenticate') },
+);
+const internal = error('Unexpected server error (details only in the logs)', [
+  { code: 'internal', message: 'internal error' },
+]);
+const badWait = {
+  code: 'invalid_request',
+  message: `wait must be a number of seconds from 0 to ${MAX_WAIT_SECONDS}`,
 };
-const unauthorized = error('Missing or invalid Firebase ID token', {
-  'WWW-Authenticate': { schema: { type: 'string', example: 'Bearer' } },
-});
-const waitParam = {
-  name: 'wait',
-  in: 'query',
-  required: false,
-  description: `Hold the request up to this many seconds (0–${MAX_WAIT_SECONDS}) for the result`,
-  schema: { type: 'number', minimum: 0, maximum: MAX_WAIT_SECONDS },
-};
+const unavailable = error(
+  'RabbitMQ or Redis unreachable; nothing was accepted or changed',
+  [{ code: 'unavailable', message: 'service temporarily unavailable, retry later' }],
+  retryAfter,
+);
 const minConfidenceParam = {
   name: 'min_confidence',
   in: 'query',
@@ -30,11 +47,40 @@ const minConfidenceParam = {
     "Confidence floor (0–1) for this image, instead of the model's minConfidence: a top guess under it comes " +
     'back recognized: false',
   schema: { type: 'number', minimum: 0, maximum: 1 },
+  example: 0.5,
 };
 const ended = json(
   { oneOf: [ref('TaskSucceeded'), ref('TaskFailed')] },
-  'The task ended (succeeded, or failed with a reason)',
+  'The task ended: succeeded, or failed with a reason',
+  { succeeded: EXAMPLES.succeeded, failed: EXAMPLES.failed },
 );
+
+const parameters = {
+  wait: {
+    name: 'wait',
+    in: 'query',
+    required: false,
+    description: `Hold the request up to this many seconds (0–${MAX_WAIT_SECONDS}) for the result. Anything else is a 400.`,
+    schema: { type: 'number', minimum: 0, maximum: MAX_WAIT_SECONDS, default: 0 },
+    example: 5,
+  },
+  acceptLanguage: {
+    name: 'Accept-Language',
+    in: 'header',
+    required: false,
+    description: 'Language of the `display` names in a result, among those the model has (else English)',
+    schema: { type: 'string' },
+    example: 'es',
+  },
+  requestId: {
+    name: 'X-Request-Id',
+    in: 'header',
+    required: false,
+    description: 'Your own id for this request (1–64 letters, digits, `_` or `-`), echoed back and logged',
+    schema: { type: 'string', pattern: '^[\\w-]{1,64}$' },
+    example: 'checkout-42',
+  },
+};
 
 /**
  * The OpenAPI 3.1 document, generated from the zod schemas that the responses are built from (and that the
@@ -50,10 +96,51 @@ export function openApiDocument(): object {
     info: {
       title: 'visionq',
       version: '1.0.0',
-      description: 'Asynchronous image classification. Submit a photo, get a task id, fetch the result.',
+      description:
+        'Asynchronous image classification. Submit a photo with a Firebase ID token, get a task id, fetch the ' +
+        'result (or wait for it in the same request with `?wait`).',
+      license: { name: 'MIT', identifier: 'MIT' },
     },
+    servers: [{ url: '/', description: 'The server this document was fetched from' }],
+    tags: [
+      { name: 'classification', description: 'Submit photos and fetch their results' },
+      { name: 'operations', description: 'Health, readiness and this document (metrics are served on an internal port of their own)' },
+    ],
     components: {
-      schemas,
+      schemas: {
+        ...schemas,
+        Health: {
+          type: 'object',
+          required: ['status'],
+          properties: { status: { const: 'ok' } },
+        },
+        Readiness: {
+          type: 'object',
+          required: ['status', 'queue', 'store'],
+          properties: {
+            status: { enum: ['ready', 'not ready'] },
+            queue: { enum: ['ok', 'unavailable'] },
+            store: { enum: ['ok', 'unavailable'] },
+          },
+        },
+      },
+      headers: {
+        XRequestId: {
+          description: 'The request id: yours from `X-Request-Id` when valid, else a new UUID',
+          schema: { type: 'string' },
+          example: 'f34a3f8b-b556-40b6-a2e8-683cf17bb153',
+        },
+        RetryAfter: {
+          description: 'Seconds to wait before trying again',
+          schema: { type: 'integer', minimum: 1 },
+          example: 5,
+        },
+        WWWAuthenticate: {
+          description: 'The authentication scheme to use',
+          schema: { type: 'string', const: 'Bearer' },
+          example: 'Bearer',
+        },
+      },
       securitySchemes: {
         firebase: { type: 'http', scheme: 'bearer', bearerFormat: 'Firebase ID token (JWT)' },
       },
@@ -62,16 +149,25 @@ export function openApiDocument(): object {
     paths: {
       '/predict': {
         post: {
+          operationId: 'submitImage',
+          tags: ['classification'],
           summary: 'Submit an image for classification',
+          description:
+            'Answers 202 with a task id as soon as the image is queued; with `?wait=N`, up to N seconds later ' +
+            'with the result itself (200) if the task ends by then.',
           parameters: [
-            waitParam,
+            parameters.wait,
             minConfidenceParam,
+            parameters.acceptLanguage,
             {
               name: 'Idempotency-Key',
               in: 'header',
               required: false,
-              description: 'Retries with the same key (same uid, within RESULT_TTL) return the same task',
-              schema: { type: 'string', maxLength: 255 },
+              description:
+                'Retries with the same key (same uid, same image, within RESULT_TTL) return the same task; ' +
+                'the same key with another image is a 422',
+              schema: { type: 'string', pattern: '^[\\x21-\\x7e]{1,255}$' },
+              example: 'upload-2f9c1e',
             },
             {
               name: 'X-Firebase-AppCheck',
@@ -80,71 +176,155 @@ export function openApiDocument(): object {
               description:
                 'A Firebase App Check token: checked when sent with APP_CHECK=optional, required with APP_CHECK=required',
               schema: { type: 'string' },
+              example: 'eyJraWQiOiJhcHAtY2hlY2sifQ.e30.c2lnbmF0dXJl',
             },
+            parameters.requestId,
           ],
           requestBody: {
             required: true,
+            description:
+              'The photo: a multipart form with one file in the `image` field, or the raw bytes with their ' +
+              'type. The type is decided by the bytes, not by the declared one.',
             content: {
               'multipart/form-data': {
                 schema: {
                   type: 'object',
                   required: ['image'],
-                  properties: { image: { type: 'string', format: 'binary' } },
+                  properties: { image: { type: 'string', contentMediaType: 'application/octet-stream' } },
+                },
+                encoding: {
+                  image: {
+                    contentType: 'image/jpeg, image/png, image/webp, image/gif, image/avif, image/tiff',
+                  },
                 },
               },
-              'image/*': { schema: { type: 'string', format: 'binary' } },
+              'image/*': { schema: { type: 'string', contentMediaType: 'image/*' } },
             },
           },
           responses: {
             '200': ended,
-            '202': json(ref('TaskPending'), 'Accepted and queued', {
-              Location: { schema: { type: 'string', example: '/result/{task_id}' } },
-            }),
+            '202': json(
+              ref('TaskPending'),
+              'Accepted and queued',
+              { queued: EXAMPLES.queued },
+              {
+                Location: {
+                  description: 'Where the result will be: `/result/{task_id}`',
+                  schema: { type: 'string' },
+                  example: '/result/f34a3f8b-b556-40b6-a2e8-683cf17bb153',
+                },
+              },
+            ),
             '400': error(
-              'No file, wrong field, more than one file, or a bad parameter (wait, min_confidence)',
+              'No file, wrong field, more than one file, or a bad `wait`, `min_confidence` or `Idempotency-Key`',
+              [{ code: 'invalid_request', message: 'no file in form field "image"' }, badWait],
             ),
             '401': unauthorized,
-            '413': error('Larger than the upload limit'),
-            '415': error('Not a JPEG, PNG, WebP, GIF, AVIF or TIFF image (by its bytes)'),
+            '413': error('Larger than the upload limit', [
+              { code: 'too_large', message: 'the image is larger than 10485760 bytes' },
+            ]),
+            '415': error('Not a JPEG, PNG, WebP, GIF, AVIF or TIFF image (by its bytes)', [
+              { code: 'unsupported_type', message: 'not a JPEG, PNG, WebP, GIF, AVIF or TIFF image' },
+            ]),
             '422': error(
               'Unreadable image header, too many pixels, or an Idempotency-Key reused for another image',
+              [
+                {
+                  code: 'invalid_image',
+                  message: 'image is 10000×5000 (50 megapixels), over the limit of 40 megapixels',
+                },
+                { code: 'conflict', message: 'this Idempotency-Key was already used for another image' },
+              ],
             ),
-            '429': error('Over the per-user upload rate limit', retryAfter),
-            '503': error('Queue or store unreachable; nothing was accepted', retryAfter),
+            '429': error(
+              'Over the per-user upload rate limit',
+              [{ code: 'rate_limited', message: 'too many requests' }],
+              retryAfter,
+            ),
+            '500': internal,
+            '503': unavailable,
           },
         },
       },
       '/result/{task_id}': {
         get: {
+          operationId: 'getResult',
+          tags: ['classification'],
           summary: 'Fetch the result of a task (only its submitter can)',
           parameters: [
-            { name: 'task_id', in: 'path', required: true, schema: { type: 'string', format: 'uuid' } },
-            waitParam,
             {
-              name: 'Accept-Language',
-              in: 'header',
-              required: false,
-              description: 'Language of the `display` names, among those the model has',
-              schema: { type: 'string', example: 'es' },
+              name: 'task_id',
+              in: 'path',
+              required: true,
+              description: 'The id `POST /predict` answered with',
+              schema: { type: 'string', format: 'uuid' },
+              example: 'f34a3f8b-b556-40b6-a2e8-683cf17bb153',
             },
+            parameters.wait,
+            parameters.acceptLanguage,
+            parameters.requestId,
           ],
           responses: {
             '200': ended,
-            '202': json(ref('TaskPending'), 'Still queued or processing', retryAfter),
+            '202': json(
+              ref('TaskPending'),
+              'Still queued or processing',
+              { processing: EXAMPLES.processing },
+              retryAfter,
+            ),
+            '400': error('A bad `wait`', [badWait]),
             '401': unauthorized,
-            '404': error('Unknown, expired, or not yours'),
-            '503': error('Store unreachable', retryAfter),
+            '404': error('Unknown, expired, or not yours: all the same answer', [
+              { code: 'not_found', message: 'task not found' },
+            ]),
+            '500': internal,
+            '503': unavailable,
           },
         },
       },
       '/healthz': {
-        get: { summary: 'Liveness', security: [], responses: { '200': { description: 'Alive' } } },
+        get: {
+          operationId: 'getHealth',
+          tags: ['operations'],
+          summary: 'Liveness: the process answers',
+          security: [],
+          responses: { '200': json(ref('Health'), 'Alive', { alive: { value: { status: 'ok' } } }) },
+        },
       },
       '/readyz': {
         get: {
+          operationId: 'getReadiness',
+          tags: ['operations'],
           summary: 'Readiness: queue and store reachable',
           security: [],
-          responses: { '200': { description: 'Ready' }, '503': { description: 'Not ready' } },
+          responses: {
+            '200': json(ref('Readiness'), 'Ready', {
+              ready: { value: { status: 'ready', queue: 'ok', store: 'ok' } },
+            }),
+            '503': json(ref('Readiness'), 'Not ready', {
+              store: { value: { status: 'not ready', queue: 'ok', store: 'unavailable' } },
+            }),
+          },
+        },
+      },
+      '/openapi.json': {
+        get: {
+          operationId: 'getOpenApiDocument',
+          tags: ['operations'],
+          summary: 'This document',
+          security: [],
+          responses: {
+            '200': {
+              description: 'The OpenAPI 3.1 document',
+              headers: withRequestId(),
+              content: {
+                'application/json': {
+                  schema: { type: 'object' },
+                  example: { openapi: '3.1.0', info: { title: 'visionq', version: '1.0.0' } },
+                },
+              },
+            },
+          },
         },
       },
     },

@@ -76,7 +76,7 @@ export async function startApi({
     await Promise.all([verifier.close(), appCheck?.verifier.close(), metricsServer?.close()]);
     throw error;
   });
-  logger.info({ url: http.url, metrics: metricsServer?.url ?? 'off' }, 'listening');
+  logger.info({ url: http.url, docs: `${http.url}/docs`, metrics: metricsServer?.url ?? 'off' }, 'listening');
   return {
     server: http.server,
     url: http.url,
@@ -93,5 +93,5 @@ export async function startApi({
 /** The one line a person reads once the API serves: where, the try-it page, the API description. */
 export function servingLine(url: string, config: Pick<Config, 'TRY_PAGE'>): string {
   const tryIt = config.TRY_PAGE ? `try it at ${url}/, ` : '';
-  return `visionq is serving on ${url}: ${tryIt}API description at ${url}/openapi.json (Ctrl-C stops it)\n`;
+  return `visionq is serving on ${url}: ${tryIt}API reference at ${url}/docs, OpenAPI at ${url}/openapi.json (Ctrl-C stops it)\n`;
 }

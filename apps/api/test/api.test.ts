@@ -462,6 +462,22 @@ describe('operations', () => {
     expect(parameters).toContain('min_confidence');
   });
 
+  it('labels the try-it page and /docs in the request metrics by route, and only unknown paths as unmatched', async () => {
+    const { app } = await service();
+    for (const path of ['/', '/app.js', '/docs', '/no-such-page']) await request(app).get(path);
+    const text = (await request(app).get('/metrics')).text;
+    const count = (route: string, status: number) =>
+      text.match(
+        new RegExp(
+          `visionq_http_request_duration_seconds_count\\{method="GET",route="${route}",status="${status}"\\} (\\d+)`,
+        ),
+      )?.[1];
+    expect(count('/', 200)).toBe('1');
+    expect(count('/app.js', 200)).toBe('1');
+    expect(count('/docs', 200)).toBe('1');
+    expect(count('unmatched', 404)).toBe('1');
+  });
+
   it('readyz → 503 when the store is unreachable', async () => {
     const { app, store } = await service();
     await store.close();

@@ -51,6 +51,8 @@ export const brokerEnv = {
 /** What every process reads: logging, shutdown, and how images are decoded. */
 export const processEnv = {
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
+  // auto: pino-pretty's lines when standard output is a terminal, JSON otherwise.
+  LOG_FORMAT: z.enum(['auto', 'json', 'pretty']).default('auto'),
   SHUTDOWN_TIMEOUT_MS: int(0).default(15_000),
   MAX_PIXELS: int(1).default(40_000_000),
   // libvips threads per image decode; 0 keeps sharp's default (1 on glibc, where more fragments memory).

@@ -12,7 +12,7 @@ export {
   type ProcessEnv,
 } from './env.js';
 export { createInfrastructure, type Infrastructure } from './infrastructure.js';
-export { createLogger, stdout } from './logger.js';
+export { createLogger, prettyStream, stdout, type LogFormat } from './logger.js';
 export { bundledModelPath, repoPath } from './paths.js';
 export { run, stopOnSignal } from './process.js';
 export {

@@ -2,7 +2,11 @@ import { configureSharp, containerMemoryLimit, decodeBudgetFor } from '@visionq/
 import type { ResultStore, TaskQueue } from '@visionq/core';
 import { createOnnxClassifier } from '@visionq/onnx-classifier';
 import { createTaskProcessor } from '@visionq/task-processor';
-import { observeTaskProcessor, type TaskProcessorMetrics } from '@visionq/task-processor/metrics';
+import {
+  observeTaskProcessor,
+  recordModel,
+  type TaskProcessorMetrics,
+} from '@visionq/task-processor/metrics';
 import type { Logger } from 'pino';
 import type { WorkerSettings } from './config.js';
 
@@ -46,6 +50,7 @@ export async function startWorker({
     maxPixels: config.MAX_PIXELS,
     decodeMemoryBudget,
   });
+  recordModel(metrics, classifier.model);
   const processor = createTaskProcessor({
     queue,
     store,

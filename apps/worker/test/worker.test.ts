@@ -98,6 +98,8 @@ describe.skipIf(!amqp.available || !redis.available)("the worker's /metrics", ()
         expect(sample(before, 'visionq_queue_dead_lettered_total', { reason })).toBe(0);
       const dlq = { queue: `${config.AMQP_QUEUE}.dlq` };
       expect(sample(before, 'visionq_queue_dead_letter_messages', dlq)).toBe(0);
+      // Which model this worker runs: the bundled one, as its metadata names it.
+      expect(sample(before, 'visionq_model_info', { name: 'traffic-signs', version: '1' })).toBe(1);
 
       // Two tasks as the API submits them: a photo, and bytes that only claim to be a PNG.
       const submit = submitter(store, producer);

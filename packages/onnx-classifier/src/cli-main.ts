@@ -61,8 +61,11 @@ function print(
       ),
     );
   } else if (result.ok) {
+    // The answer heads the image's line; the labels that follow are those it does not already show.
     io.out(`${file}: ${answer(result.prediction, noneId, lang)}`);
-    for (const entry of result.prediction.top_k) io.out(`  ${describe(entry, lang)}`);
+    const shown = result.prediction.top_k[0]?.label === result.prediction.label;
+    for (const entry of shown ? result.prediction.top_k.slice(1) : result.prediction.top_k)
+      io.out(`  ${describe(entry, lang)}`);
   } else {
     io.out(`${file}: error ${result.error.code}: ${result.error.message}`);
   }
@@ -99,6 +102,10 @@ export async function runCli(argv: string[], io: CliIo): Promise<number> {
     return 2;
   }
   const topK = values['top-k'] === undefined ? undefined : Number(values['top-k']);
+  if (topK !== undefined && !(Number.isInteger(topK) && topK > 0)) {
+    io.err(`--top-k must be a positive integer, got ${values['top-k']}\n\n${USAGE}`);
+    return 2;
+  }
   let minConfidence: number | undefined;
   try {
     const floor = values['min-confidence'];

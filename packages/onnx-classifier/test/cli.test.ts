@@ -32,7 +32,7 @@ describe('visionq-classify', () => {
   });
   afterAll(() => rm(dir, { recursive: true, force: true }));
 
-  it('prints the best label first, then the top-k, with display names', async () => {
+  it('prints the best label on the image line, then the runners-up: --top-k labels in all', async () => {
     const { status, out } = await run(
       '--lang',
       'es',
@@ -42,11 +42,9 @@ describe('visionq-classify', () => {
       join(dir, 'red.png'),
     );
     expect(status).toBe(0);
-    expect(out.split('\n')).toEqual([
-      `${join(dir, 'red.png')}: red (Rojo) 100.0%`,
-      '  red (Rojo) 100.0%',
-      '  green (Verde) 0.0%',
-    ]);
+    expect(out.split('\n')).toEqual([`${join(dir, 'red.png')}: red (Rojo) 100.0%`, '  green (Verde) 0.0%']);
+    const one = await run('--top-k', '1', fixture('colours-nchw'), join(dir, 'red.png'));
+    expect(one.out.split('\n')).toEqual([`${join(dir, 'red.png')}: red (Red) 100.0%`]);
   });
 
   it('prints an answer under the floor as not recognised, with the best guess, and the none label if any', async () => {
@@ -100,6 +98,11 @@ describe('visionq-classify', () => {
     expect(missing.status).toBe(2);
     expect(missing.err).toMatch(/cannot load .*none\.onnx: cannot read model metadata/);
     expect((await run('--help')).out).toMatch(/usage/);
+    const badTopK = await run('--top-k', 'two', fixture('colours-nchw'), join(dir, 'red.png'));
+    expect([badTopK.status, badTopK.err]).toEqual([
+      2,
+      expect.stringMatching(/^--top-k must be a positive integer/),
+    ]);
   });
 
   const bin = join(import.meta.dirname, '../dist/cli.js');

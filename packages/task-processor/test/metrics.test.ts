@@ -1,7 +1,7 @@
 import { InvalidImageError, UnavailableError, newQueuedRecord } from '@visionq/core';
 import { Registry } from 'prom-client';
 import { describe, expect, it } from 'vitest';
-import { createTaskProcessorMetrics, observeTaskProcessor } from '../src/metrics/index.js';
+import { createTaskProcessorMetrics, observeTaskProcessor, recordModel } from '../src/metrics/index.js';
 
 /** One sample of a Prometheus text exposition: the series with exactly these labels. */
 function sample(text: string, name: string, labels = ''): number | undefined {
@@ -58,6 +58,17 @@ describe('task processor metrics and observer', () => {
         message: 'task handed back to the queue',
       },
     ]);
+  });
+
+  it('says which model is loaded: visionq_model_info{name,version} 1, one series', async () => {
+    const registry = new Registry();
+    const metrics = createTaskProcessorMetrics(registry);
+    const series = async () =>
+      (await registry.metrics()).split('\n').filter((line) => line.startsWith('visionq_model_info'));
+    expect(await series()).toEqual([]);
+    recordModel(metrics, { name: 'traffic-signs', version: '2' });
+    recordModel(metrics, { name: 'traffic-signs', version: '3' });
+    expect(await series()).toEqual(['visionq_model_info{name="traffic-signs",version="3"} 1']);
   });
 
   it('refuses a second set on the same registry, so two loops never count into one series by accident', () => {

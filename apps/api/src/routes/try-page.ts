@@ -1,4 +1,5 @@
-import { Router, static as serveStatic } from 'express';
+import { relative } from 'node:path';
+import { Router, static as serveStatic, type Response } from 'express';
 import type { AppDeps } from '../app.js';
 
 /**
@@ -12,6 +13,16 @@ export function tryPageRoutes(deps: AppDeps, publicDir: string): Router {
     res.setHeader('Cache-Control', 'no-store');
     res.json(token ? { authMode: 'local', token } : { authMode: 'firebase' });
   });
-  router.use(serveStatic(publicDir, { index: 'index.html', maxAge: 0 }));
+  router.use(
+    serveStatic(publicDir, {
+      index: 'index.html',
+      maxAge: 0,
+      // A static file has no express route: name it for the metrics by the file served (a fixed, small set).
+      setHeaders: (res, path) => {
+        const file = relative(publicDir, path);
+        (res as Response).locals.route = file === 'index.html' ? '/' : `/${file}`;
+      },
+    }),
+  );
   return router;
 }

@@ -1,5 +1,5 @@
-import { toVisionqError } from '@visionq/core';
-import { Counter, Histogram, type Registry } from 'prom-client';
+import { toVisionqError, type ModelRef } from '@visionq/core';
+import { Counter, Gauge, Histogram, type Registry } from 'prom-client';
 import type { TaskProcessorEvents } from '../processor.js';
 
 /** Why a queue adapter dead-lettered a delivery itself (as `@visionq/queue-amqp` reports it). */
@@ -12,6 +12,12 @@ export const DEAD_LETTER_REASONS = ['schema_version', 'schema', 'empty_body', 'p
 export function createTaskProcessorMetrics(registry: Registry) {
   const registers = [registry];
   const metrics = {
+    modelInfo: new Gauge({
+      name: 'visionq_model_info',
+      help: 'The model this process classifies with (always 1), by name and version',
+      labelNames: ['name', 'version'],
+      registers,
+    }),
     tasksEnded: new Counter({
       name: 'visionq_tasks_ended_total',
       help: 'Tasks ended by this process, by status (succeeded, failed)',
@@ -57,6 +63,12 @@ export function createTaskProcessorMetrics(registry: Registry) {
 }
 
 export type TaskProcessorMetrics = ReturnType<typeof createTaskProcessorMetrics>;
+
+/** Once the classifier is loaded: `visionq_model_info{name,version}` is 1 for its model, the only series. */
+export function recordModel(metrics: TaskProcessorMetrics, model: ModelRef): void {
+  metrics.modelInfo.reset();
+  metrics.modelInfo.set({ name: model.name, version: model.version }, 1);
+}
 
 /** Where the observer writes: pino fits as it is. */
 export interface TaskProcessorLogger {

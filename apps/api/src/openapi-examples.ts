@@ -1,0 +1,51 @@
+// Example bodies for the OpenAPI document: real answers of the API (from the README's first request), so that
+// the reference shows what a client really gets. `apps/api/test/openapi.test.ts` checks each against its schema.
+
+const TASK = 'f34a3f8b-b556-40b6-a2e8-683cf17bb153';
+const times = { created_at: '2026-12-01T10:15:02.114Z', completed_at: '2026-12-01T10:15:02.187Z' };
+
+export interface ErrorExample {
+  code: string;
+  message: string;
+}
+
+export const errorExample = ({ code, message }: ErrorExample) => ({
+  summary: code,
+  value: { error: { code, message } },
+});
+
+export const EXAMPLES = {
+  queued: { summary: 'queued', value: { task_id: TASK, status: 'queued' } },
+  processing: { summary: 'processing', value: { task_id: TASK, status: 'processing' } },
+  succeeded: {
+    summary: 'succeeded (Accept-Language: es)',
+    value: {
+      task_id: TASK,
+      status: 'succeeded',
+      result: {
+        label: 'stop',
+        confidence: 0.973,
+        display: 'Pare',
+        recognized: true,
+        top_k: [
+          { label: 'stop', confidence: 0.973, display: 'Pare' },
+          { label: 'ahead_only', confidence: 0.006, display: 'Sentido obligatorio de frente' },
+        ],
+      },
+      model: { name: 'traffic-signs', version: '1' },
+      ...times,
+    },
+  },
+  failed: {
+    summary: 'failed: the worker could not decode the image',
+    value: {
+      task_id: TASK,
+      status: 'failed',
+      error: {
+        code: 'invalid_image',
+        message: 'image could not be decoded (corrupt, truncated or unsupported data)',
+      },
+      ...times,
+    },
+  },
+};
