@@ -104,7 +104,11 @@ export function openApiDocument(): object {
     servers: [{ url: '/', description: 'The server this document was fetched from' }],
     tags: [
       { name: 'classification', description: 'Submit photos and fetch their results' },
-      { name: 'operations', description: 'Health, readiness and this document (metrics are served on an internal port of their own)' },
+      {
+        name: 'operations',
+        description:
+          'Health, readiness and this document (metrics are served on an internal port of their own)',
+      },
     ],
     components: {
       schemas: {

@@ -50,7 +50,6 @@ describe('the OpenAPI document', () => {
       'getResult',
       'getHealth',
       'getReadiness',
-      'getMetrics',
       'getOpenApiDocument',
     ]);
     for (const operation of operations) {
