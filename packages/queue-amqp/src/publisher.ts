@@ -1,4 +1,10 @@
-import { InvalidMessageError, TaskMessageSchema, UnavailableError, type QueuedTask } from '@visionq/core';
+import {
+  InvalidMessageError,
+  QueueFullError,
+  TaskMessageSchema,
+  UnavailableError,
+  type QueuedTask,
+} from '@visionq/core';
 import type { ConfirmChannel, Message, RecoveringChannelModel } from 'amqplib';
 import { publishProperties } from './codec.js';
 import type { Settings } from './options.js';
@@ -39,7 +45,15 @@ export class Publisher {
       // The caller was already told it failed (and may publish it again): a late send would duplicate it.
       if (abandoned) return;
       await new Promise<void>((resolve, reject) => {
-        const settle = (error: unknown) => (error ? reject(error) : resolve());
+        // A nack, with reject-publish overflow, is the queue at its length limit: nothing was queued.
+        const settle = (error: unknown) =>
+          error
+            ? reject(
+                error instanceof Error && error.message === 'message nacked'
+                  ? new QueueFullError(`queue ${this.#queue} is at its length limit`)
+                  : error,
+              )
+            : resolve();
         try {
           channel.sendToQueue(this.#queue, image, publishProperties(message), settle);
         } catch (error) {
@@ -64,7 +78,7 @@ export class Publisher {
     } catch (error) {
       abandoned = true;
       this.#returned.delete(message.taskId);
-      if (error instanceof UnavailableError) throw error;
+      if (error instanceof UnavailableError || error instanceof QueueFullError) throw error;
       throw new UnavailableError('RabbitMQ did not take the task', { cause: error });
     }
     if (this.#returned.delete(message.taskId)) {

@@ -1,4 +1,5 @@
 import {
+  PROCESSING_FAILED_OUTCOME,
   isTerminal,
   isTransient,
   type Classification,
@@ -32,6 +33,11 @@ export interface TaskProcessorOptions {
   retry?: Partial<RetryPolicy>;
   /** On `stop()`, how long tasks may keep retrying store writes before going back to the queue. Default 10 s. */
   stopGraceMs?: number;
+  /**
+   * Also consume the queue's dead-letter feed and end each dead-lettered task `failed`/`processing_failed`
+   * (first completion wins: a task that ended otherwise keeps its outcome). Default true.
+   */
+  endDeadLetters?: boolean;
   /** Observers, for logs and metrics. They must not throw. */
   events?: TaskProcessorEvents;
 }
@@ -41,6 +47,8 @@ export interface TaskProcessorEvents {
   batchClassified?(size: number, durationMs: number): void;
   /** A delivery that will be retried (transient) or dead-lettered (permanent). */
   taskError?(taskId: string, error: unknown): void;
+  /** A dead-lettered task, and its record afterwards (`failed`/`processing_failed`, or how it had ended). */
+  deadLetterEnded?(record: ResultRecord): void;
 }
 
 export interface TaskProcessor {
@@ -72,13 +80,14 @@ export function createTaskProcessor(options: TaskProcessorOptions): TaskProcesso
     },
   });
   let consumption: Consumption | undefined;
+  let deadLetters: Consumption | undefined;
 
   const handle = async (task: DeliveredTask): Promise<void> => {
     const started = performance.now();
     const { taskId, owner } = task.message;
     try {
       const current = await retryTransient(() => store.markProcessing(taskId), retry, stopping.signal);
-      // Redelivered after its result was stored but before the ack: nothing left to do.
+      // Cancelled, past its deadline, or redelivered after its result was stored: acknowledged unclassified.
       if (current && isTerminal(current.status)) return;
       const classification = await batcher.add(task.image);
       const record = await retryTransient(
@@ -96,17 +105,30 @@ export function createTaskProcessor(options: TaskProcessorOptions): TaskProcesso
     }
   };
 
+  const endDeadLetter = async ({ taskId, owner }: { taskId: string; owner: string }): Promise<void> => {
+    const record = await retryTransient(
+      () => store.complete(taskId, owner, PROCESSING_FAILED_OUTCOME),
+      retry,
+      stopping.signal,
+    );
+    events.deadLetterEnded?.(record);
+  };
+
   return {
     async start() {
+      if (options.endDeadLetters ?? true)
+        deadLetters ??= await queue.consumeDeadLetters(endDeadLetter, { prefetch: options.prefetch });
       consumption ??= await queue.consume(handle, { prefetch: options.prefetch });
     },
     async stop() {
       const running = consumption;
+      const feed = deadLetters;
       consumption = undefined;
+      deadLetters = undefined;
       batcher.flush();
       // Tasks stuck retrying a dead store give up after the grace period and go back to the queue.
       const grace = setTimeout(() => stopping.abort(), options.stopGraceMs ?? 10_000);
-      await running?.stop();
+      await Promise.all([running?.stop(), feed?.stop()]);
       clearTimeout(grace);
       stopping.abort();
     },
