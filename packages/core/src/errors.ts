@@ -145,9 +145,18 @@ export class UnavailableError extends VisionqError {
  */
 export class QueueFullError extends VisionqError {
   override readonly name = 'QueueFullError';
-  constructor(message = 'the queue is full', options: Omit<VisionqErrorOptions, 'transient'> = {}) {
+  constructor(
+    message = 'the queue is full',
+    options: Omit<VisionqErrorOptions, 'transient'> & {
+      /** When a place is likely to be free, estimated from how fast the queue drains; absent if unknown. */
+      retryAfterSeconds?: number;
+    } = {},
+  ) {
     super(ERROR_CODES.queue_full, message, { ...options, transient: true });
+    if (options.retryAfterSeconds !== undefined) this.retryAfterSeconds = options.retryAfterSeconds;
   }
+
+  readonly retryAfterSeconds?: number;
 }
 
 /** A queue message whose metadata fails the schema: dead-lettered at once, never retried. */
