@@ -3,7 +3,7 @@ import globals from 'globals';
 import tseslint from 'typescript-eslint';
 
 export default tseslint.config(
-  { ignores: ['**/dist/**', '**/node_modules/**', 'test-results/**', '**/*.d.ts', 'models/**/.cache/**'] },
+  { ignores: ['**/dist/**', '**/node_modules/**', '**/test-results/**', '**/*.d.ts', 'models/**/.cache/**'] },
   js.configs.recommended,
   ...tseslint.configs.recommended,
   {
@@ -17,7 +17,16 @@ export default tseslint.config(
     },
   },
   {
-    files: ['apps/**', 'scripts/**', 'examples/**', '**/test/**', '**/bench/**', '*.config.*', '.ci/**'],
+    files: [
+      'apps/**',
+      'scripts/**',
+      'packages/test-support/**',
+      'examples/**',
+      '**/test/**',
+      '**/bench/**',
+      '*.config.*',
+      '.ci/**',
+    ],
     rules: { 'no-restricted-properties': 'off' },
   },
   {

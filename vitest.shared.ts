@@ -1,3 +1,5 @@
+import { defineConfig, mergeConfig, type ViteUserConfig } from 'vitest/config';
+
 // Settings every vitest run shares. Tests import workspace packages through their `@visionq/source` export
 // condition, i.e. straight from src/, so that no build is needed to test.
 export const conditions = ['@visionq/source'];
@@ -12,3 +14,30 @@ export const testDefaults = {
   testTimeout: 30_000,
   hookTimeout: 60_000,
 };
+
+/**
+ * Tests that never run beside others: those that stop RabbitMQ or Redis (`*.disruptive.test.ts`) or measure
+ * responsiveness (`*.alone.test.ts`) run one file at a time after everything else (vitest.disruptive.config.ts),
+ * the fault suite (`*.faults.test.ts`) on its own (`pnpm test:faults`).
+ */
+export const runAlone = ['**/*.disruptive.test.ts', '**/*.alone.test.ts', '**/*.faults.test.ts'];
+
+/**
+ * The config of one workspace member's own tests (`pnpm --filter <name> test`, or `turbo run test`): its
+ * test/ folder, minus the tests that run alone, with a JSON report in its test-results/ folder that
+ * scripts/test-totals.mjs adds up and turbo restores from its cache.
+ */
+export function memberConfig(overrides: ViteUserConfig = {}): ViteUserConfig {
+  return mergeConfig(
+    defineConfig({
+      ...shared,
+      test: {
+        ...testDefaults,
+        include: ['test/**/*.test.ts'],
+        exclude: [...testDefaults.exclude, ...runAlone],
+        reporters: ['default', ['json', { outputFile: 'test-results/vitest.json' }]],
+      },
+    }),
+    overrides,
+  );
+}

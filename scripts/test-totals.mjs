@@ -1,18 +1,31 @@
-// Prints one line with the totals of every vitest JSON report in a folder: "N passed, N failed, N skipped".
+// Prints one line with the totals of every vitest JSON report: "N passed, N failed, N skipped". The reports are
+// the root's test-results/*.json (the run-alone tests, the fault suite, a root `vitest run`) and each workspace
+// member's test-results/*.json (its `test` script, run by `turbo run test`, or restored from turbo's cache).
 // Exits non-zero when anything failed or when no report was written (the run broke before the tests).
-import { readdirSync, readFileSync } from 'node:fs';
+// `--clean` removes every report instead, so that a run starts from none.
+import { readdirSync, readFileSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 
-const dir = process.argv[2] ?? 'test-results';
-let files = [];
-try {
-  files = readdirSync(dir).filter((name) => name.endsWith('.json'));
-} catch {
-  // no reports at all
+const root = join(import.meta.dirname, '..');
+const folders = [join(root, 'test-results'), ...members().map((member) => join(member, 'test-results'))];
+
+if (process.argv[2] === '--clean') {
+  for (const folder of folders) rmSync(folder, { recursive: true, force: true });
+  process.exit(0);
 }
+
+const files = folders.flatMap((folder) => {
+  try {
+    return readdirSync(folder)
+      .filter((name) => name.endsWith('.json'))
+      .map((name) => join(folder, name));
+  } catch {
+    return []; // this member wrote no report
+  }
+});
 const totals = { passed: 0, failed: 0, skipped: 0 };
 for (const file of files) {
-  const report = JSON.parse(readFileSync(join(dir, file), 'utf8'));
+  const report = JSON.parse(readFileSync(file, 'utf8'));
   totals.passed += report.numPassedTests ?? 0;
   totals.failed += (report.numFailedTests ?? 0) + (report.numRuntimeErrors ?? 0);
   totals.skipped += (report.numPendingTests ?? 0) + (report.numTodoTests ?? 0);
@@ -23,3 +36,16 @@ for (const file of files) {
 }
 console.log(`${totals.passed} passed, ${totals.failed} failed, ${totals.skipped} skipped`);
 if (files.length === 0 || totals.failed > 0) process.exit(1);
+
+/** The workspace members' folders, from pnpm-workspace.yaml's `packages` (`dir` or `dir/*` entries). */
+function members() {
+  const yaml = readFileSync(join(root, 'pnpm-workspace.yaml'), 'utf8');
+  const list = yaml.split(/^packages:\n/m)[1]?.match(/^(?:\s+-\s+.+\n?)+/)?.[0] ?? '';
+  return [...list.matchAll(/^\s+-\s+['"]?([^'"\n]+)['"]?$/gm)].flatMap(([, pattern]) => {
+    if (!pattern.endsWith('/*')) return [join(root, pattern)];
+    const parent = join(root, pattern.slice(0, -2));
+    return readdirSync(parent, { withFileTypes: true })
+      .filter((entry) => entry.isDirectory())
+      .map((entry) => join(parent, entry.name));
+  });
+}

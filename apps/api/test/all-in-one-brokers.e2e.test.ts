@@ -1,7 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { connect } from 'amqplib';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { probeServer } from '../../../test/support/servers.js';
+import { probeServer } from '@visionq/test-support/servers';
 import { repoPath } from '../src/paths.js';
 import { SUITE_ENV, tokenFor } from './e2e/http-suite.js';
 import { ENTRY, freePort, startProcess, waitUntilServing, type ServiceProcess } from './e2e/processes.js';

@@ -1,6 +1,6 @@
 import { readFileSync } from 'node:fs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { probeServer } from '../../../test/support/servers.js';
+import { probeServer } from '@visionq/test-support/servers';
 import { repoPath } from '../src/paths.js';
 import { httpSuite, SUITE_ENV, tokenFor } from './e2e/http-suite.js';
 import {

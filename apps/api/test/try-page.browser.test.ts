@@ -1,11 +1,6 @@
 import { mkdirSync, readFileSync } from 'node:fs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-// The launcher lives with the client's browser test, where playwright-core is a dev dependency.
-import {
-  launchChromium,
-  type HeadlessChromium,
-  type Page,
-} from '../../../packages/client/test/support/chromium.js';
+import { launchChromium, type HeadlessChromium, type Page } from '@visionq/test-support/chromium';
 import { repoPath } from '../src/paths.js';
 import { tokenFor } from './e2e/http-suite.js';
 import { ENTRY, freePort, startProcess, waitUntilServing, type ServiceProcess } from './e2e/processes.js';

@@ -9,7 +9,7 @@ import { createRedisClient, createRedisResultStore } from '@visionq/result-store
 import { connect } from 'amqplib';
 import { pino } from 'pino';
 import { describe, expect, it } from 'vitest';
-import { probeServer } from '../../../test/support/servers.js';
+import { probeServer } from '@visionq/test-support/servers';
 import { loadWorkerConfig } from '../src/config.js';
 import { startWorker } from '../src/worker.js';
 import { sample } from './exposition.js';

@@ -1,7 +1,7 @@
 import { build } from 'esbuild';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { SucceededBodySchema } from '../../../apps/api/src/http/schemas.js';
-import { launchChromium, type HeadlessChromium } from './support/chromium.js';
+import { launchChromium, type HeadlessChromium } from '@visionq/test-support/chromium';
 import { SVG, sample, startApi, tokenFor, type LiveApi } from './support/service.js';
 
 /** The client bundled for browsers, as a web app's bundler would: any Node-only import fails the build. */

@@ -1,6 +1,6 @@
 import { taskQueueContract } from '@visionq/core/testing';
 import { describe, it } from 'vitest';
-import { probeServer } from '../../../test/support/servers.js';
+import { probeServer } from '@visionq/test-support/servers';
 import { amqpHarness } from './harness.js';
 
 const server = await probeServer('amqp');

@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { InvalidImageError, UnavailableError } from '@visionq/core';
 import { eventually, numberedImage, sleep, taskMessage } from '@visionq/core/testing';
 import { describe, expect, it } from 'vitest';
-import { probeServer } from '../../../test/support/servers.js';
+import { probeServer } from '@visionq/test-support/servers';
 import type { AmqpLogger, DeadLetteredInfo } from '../src/index.js';
 import { amqpHarness, type AmqpHarness } from './harness.js';
 

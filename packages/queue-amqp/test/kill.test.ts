@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import type { DeliveredTask } from '@visionq/core';
 import { eventually, numberedImage, taskMessage } from '@visionq/core/testing';
 import { describe, expect, it } from 'vitest';
-import { probeServer } from '../../../test/support/servers.js';
+import { probeServer } from '@visionq/test-support/servers';
 import { amqpHarness } from './harness.js';
 
 const server = await probeServer('amqp');

@@ -2,7 +2,7 @@ import { createServer } from 'node:net';
 import { InvalidMessageError, InvalidRequestError, UnavailableError } from '@visionq/core';
 import { taskMessage } from '@visionq/core/testing';
 import { describe, expect, it } from 'vitest';
-import { probeServer } from '../../../test/support/servers.js';
+import { probeServer } from '@visionq/test-support/servers';
 import { createAmqpTaskQueue, type AmqpTaskQueueOptions } from '../src/index.js';
 import { amqpHarness } from './harness.js';
 

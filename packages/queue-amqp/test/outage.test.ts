@@ -2,7 +2,7 @@ import { UnavailableError, type TaskQueue } from '@visionq/core';
 import { eventually, gate, numberedImage, sleep, taskMessage } from '@visionq/core/testing';
 import { connect } from 'amqplib';
 import { describe, expect, it } from 'vitest';
-import { probeServer } from '../../../test/support/servers.js';
+import { probeServer } from '@visionq/test-support/servers';
 import { amqpHarness, type AmqpHarness } from './harness.js';
 import { tcpProxy, type TcpProxy } from './proxy.js';
 

@@ -4,7 +4,7 @@ import { promisify } from 'node:util';
 import { UnavailableError, type TaskQueue } from '@visionq/core';
 import { eventually, numberedImage, sleep, taskMessage } from '@visionq/core/testing';
 import { describe, expect, it } from 'vitest';
-import { probeServer } from '../../../test/support/servers.js';
+import { probeServer } from '@visionq/test-support/servers';
 import { amqpHarness } from './harness.js';
 
 // Stops and starts the real RabbitMQ (one restart), so it runs alone, after every other test.

@@ -3,7 +3,7 @@ import { ConflictError, TASK_MESSAGE_SCHEMA_VERSION, type DeliveredTask } from '
 import { eventually, numberedImage, sleep, taskMessage } from '@visionq/core/testing';
 import { connect } from 'amqplib';
 import { describe, expect, it } from 'vitest';
-import { probeServer } from '../../../test/support/servers.js';
+import { probeServer } from '@visionq/test-support/servers';
 import { TASK_HEADERS } from '../src/index.js';
 import { queueArguments } from '../src/topology.js';
 import { amqpHarness, type AmqpHarness } from './harness.js';

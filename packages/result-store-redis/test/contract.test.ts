@@ -1,6 +1,6 @@
 import { resultStoreContract } from '@visionq/core/testing';
 import { describe, it } from 'vitest';
-import { probeServer } from '../../../test/support/servers.js';
+import { probeServer } from '@visionq/test-support/servers';
 import { redisHarness } from './harness.js';
 
 const server = await probeServer('redis');

@@ -3,7 +3,7 @@ import { join } from 'node:path';
 import { UnavailableError } from '@visionq/core';
 import { eventually, pendingRecord, sleep, succeeded } from '@visionq/core/testing';
 import { afterAll, describe, expect, it } from 'vitest';
-import { probeServer } from '../../../test/support/servers.js';
+import { probeServer } from '@visionq/test-support/servers';
 import { whenRedisReady, type RedisResultStore } from '../src/index.js';
 import { redisHarness } from './harness.js';
 

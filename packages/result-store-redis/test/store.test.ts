@@ -1,7 +1,8 @@
+import { randomUUID } from 'node:crypto';
 import { CorruptRecordError, InvalidRequestError, UnavailableError, type ResultRecord } from '@visionq/core';
 import { failed, pendingRecord, sleep, succeeded } from '@visionq/core/testing';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { probeServer } from '../../../test/support/servers.js';
+import { probeServer } from '@visionq/test-support/servers';
 import { whenRedisReady } from '../src/index.js';
 import { redisHarness, type RedisHarness } from './harness.js';
 
@@ -11,7 +12,9 @@ const TTL = { resultTtlMs: 60_000, pendingTtlMs: 600_000 };
 describe.skipIf(!server.available)('RedisResultStore on a real Redis', () => {
   let h: RedisHarness;
   beforeEach(async () => {
-    h = await redisHarness(server.url, TTL);
+    // A name of its own, that its subscriber (a duplicate of its client) inherits: other tests subscribe on the
+    // same server meanwhile, and the close() test counts only this store's subscribers.
+    h = await redisHarness(server.url, TTL, { connectionName: `visionq-test-${randomUUID()}` });
     await whenRedisReady(h.client);
   });
   afterEach(() => h.cleanup());
@@ -151,9 +154,11 @@ describe.skipIf(!server.available)('RedisResultStore on a real Redis', () => {
     const record = pendingRecord();
     await h.store.create(record);
     const waiting = h.store.waitFor(record.task_id, 10_000).catch((error: unknown) => error);
+    const mine = ` name=${h.client.options.connectionName} `;
     const subscribers = async () =>
-      ((await h.client.client('LIST')) as string).split('\n').filter((line) => / sub=[1-9]/.test(line))
-        .length;
+      ((await h.client.client('LIST')) as string)
+        .split('\n')
+        .filter((line) => line.includes(mine) && / sub=[1-9]/.test(line)).length;
     await sleep(100);
     const before = await subscribers();
     await h.store.close();

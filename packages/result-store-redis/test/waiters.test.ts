@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { eventually, pendingRecord, succeeded } from '@visionq/core/testing';
 import type { Redis } from 'ioredis';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { probeServer } from '../../../test/support/servers.js';
+import { probeServer } from '@visionq/test-support/servers';
 import { whenRedisReady } from '../src/index.js';
 import { redisHarness, type RedisHarness } from './harness.js';
 

@@ -1,4 +1,4 @@
-import { probeServer } from '../../../../test/support/servers.js';
+import { probeServer } from '@visionq/test-support/servers';
 
 /** Set by vitest.faults.config.ts: the main run matches these files too, and skips them. */
 const enabled = process.env.VISIONQ_FAULTS === '1';
