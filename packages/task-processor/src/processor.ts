@@ -68,16 +68,25 @@ export function createTaskProcessor(options: TaskProcessorOptions): TaskProcesso
   if (options.prefetch < options.maxBatch) throw new RangeError('prefetch must be at least maxBatch');
   const retry: RetryPolicy = { ...DEFAULT_RETRY, ...options.retry };
   const stopping = new AbortController();
+  const classify = async (images: Uint8Array[]) => {
+    const started = performance.now();
+    const results = await classifier.classify(images);
+    events.batchClassified?.(images.length, performance.now() - started);
+    return results;
+  };
   const batcher = new Batcher<Uint8Array, Classification>({
     maxSize: options.maxBatch,
     maxDelayMs: options.maxDelayMs,
     maxConcurrent: options.maxConcurrentBatches ?? classifier.slots + 1,
-    run: async (images) => {
-      const started = performance.now();
-      const results = await classifier.classify(images);
-      events.batchClassified?.(images.length, performance.now() - started);
-      return results;
-    },
+    run: classify,
+  });
+  // A redelivered task may be what failed its batch: alone, one at a time, it can fail only itself, and its
+  // former batch-mates (redelivered too) succeed on their own.
+  const suspects = new Batcher<Uint8Array, Classification>({
+    maxSize: 1,
+    maxDelayMs: 0,
+    maxConcurrent: 1,
+    run: classify,
   });
   let consumption: Consumption | undefined;
   let deadLetters: Consumption | undefined;
@@ -89,7 +98,7 @@ export function createTaskProcessor(options: TaskProcessorOptions): TaskProcesso
       const current = await retryTransient(() => store.markProcessing(taskId), retry, stopping.signal);
       // Cancelled, past its deadline, or redelivered after its result was stored: acknowledged unclassified.
       if (current && isTerminal(current.status)) return;
-      const classification = await batcher.add(task.image);
+      const classification = await (task.deliveryCount > 1 ? suspects : batcher).add(task.image);
       const record = await retryTransient(
         () => store.complete(taskId, owner, toOutcome(classification, classifier)),
         retry,
@@ -126,6 +135,7 @@ export function createTaskProcessor(options: TaskProcessorOptions): TaskProcesso
       consumption = undefined;
       deadLetters = undefined;
       batcher.flush();
+      suspects.flush();
       // Tasks stuck retrying a dead store give up after the grace period and go back to the queue.
       const grace = setTimeout(() => stopping.abort(), options.stopGraceMs ?? 10_000);
       await Promise.all([running?.stop(), feed?.stop()]);

@@ -15,7 +15,7 @@ import {
   type TaskQueueHarness,
 } from '@visionq/core/testing';
 import { describe, expect, it } from 'vitest';
-import { probeServer } from '../../../test/support/servers.js';
+import { probeServer } from '@visionq/test-support/servers';
 import { amqpHarness } from '../../queue-amqp/test/harness.js';
 import { createTaskProcessor } from '../src/index.js';
 
