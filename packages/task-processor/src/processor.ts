@@ -12,6 +12,7 @@ import {
   type TaskQueue,
 } from '@visionq/core';
 import { Batcher } from './batcher.js';
+import { SuspectLine } from './suspects.js';
 import { DEFAULT_RETRY, retryTransient, type RetryPolicy } from './retry.js';
 
 export interface TaskProcessorOptions {
@@ -80,13 +81,11 @@ export function createTaskProcessor(options: TaskProcessorOptions): TaskProcesso
     maxConcurrent: options.maxConcurrentBatches ?? classifier.slots + 1,
     run: classify,
   });
-  // A redelivered task may be what failed its batch: alone, one at a time, it can fail only itself, and its
-  // former batch-mates (redelivered too) succeed on their own.
-  const suspects = new Batcher<Uint8Array, Classification>({
-    maxSize: 1,
-    maxDelayMs: 0,
-    maxConcurrent: 1,
-    run: classify,
+  // A redelivered task may be what failed (or killed) its batch: alone, one at a time, it can fail only itself,
+  // and its former batch-mates (redelivered too) succeed on their own.
+  const suspects = new SuspectLine<Classification>(async (image) => {
+    const [result] = await classify([image]);
+    return result as Classification;
   });
   let consumption: Consumption | undefined;
   let deadLetters: Consumption | undefined;
@@ -98,7 +97,9 @@ export function createTaskProcessor(options: TaskProcessorOptions): TaskProcesso
       const current = await retryTransient(() => store.markProcessing(taskId), retry, stopping.signal);
       // Cancelled, past its deadline, or redelivered after its result was stored: acknowledged unclassified.
       if (current && isTerminal(current.status)) return;
-      const classification = await (task.deliveryCount > 1 ? suspects : batcher).add(task.image);
+      const classification = await (task.deliveryCount > 1
+        ? suspects.add(task.image, task.deliveryCount, task.message.timestamp)
+        : batcher.add(task.image));
       const record = await retryTransient(
         () => store.complete(taskId, owner, toOutcome(classification, classifier)),
         retry,
