@@ -90,7 +90,10 @@ export function openApiDocument(): object {
               'Unreadable image header, too many pixels, or an Idempotency-Key reused for another image',
             ),
             '429': error('Over the per-user upload rate limit', retryAfter),
-            '503': error('Queue or store unreachable; nothing was accepted', retryAfter),
+            '503': error(
+              'Queue full (MAX_QUEUED_TASKS; Retry-After from how fast it drains), or queue or store unreachable; nothing was accepted',
+              retryAfter,
+            ),
           },
         },
       },
@@ -113,6 +116,19 @@ export function openApiDocument(): object {
             '202': json(ref('TaskPending'), 'Still queued or processing', retryAfter),
             '401': unauthorized,
             '404': error('Unknown, expired, or not yours'),
+            '503': error('Store unreachable', retryAfter),
+          },
+        },
+        delete: {
+          summary:
+            'Take a task back: one not yet classified never is, one in progress is dropped, an ended one’s result is deleted at once',
+          parameters: [
+            { name: 'task_id', in: 'path', required: true, schema: { type: 'string', format: 'uuid' } },
+          ],
+          responses: {
+            '204': { description: 'Taken back; a GET afterwards is 404' },
+            '401': unauthorized,
+            '404': error('Unknown, expired, already taken back, or not yours (the same 404 as GET)'),
             '503': error('Store unreachable', retryAfter),
           },
         },
