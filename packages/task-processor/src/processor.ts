@@ -83,10 +83,7 @@ export function createTaskProcessor(options: TaskProcessorOptions): TaskProcesso
   });
   // A redelivered task may be what failed (or killed) its batch: alone, one at a time, it can fail only itself,
   // and its former batch-mates (redelivered too) succeed on their own.
-  const suspects = new SuspectLine<Classification>(async (image) => {
-    const [result] = await classify([image]);
-    return result as Classification;
-  });
+  const suspects = new SuspectLine<ResultRecord>();
   let consumption: Consumption | undefined;
   let deadLetters: Consumption | undefined;
 
@@ -97,14 +94,19 @@ export function createTaskProcessor(options: TaskProcessorOptions): TaskProcesso
       const current = await retryTransient(() => store.markProcessing(taskId), retry, stopping.signal);
       // Cancelled, past its deadline, or redelivered after its result was stored: acknowledged unclassified.
       if (current && isTerminal(current.status)) return;
-      const classification = await (task.deliveryCount > 1
-        ? suspects.add(task.image, task.deliveryCount, task.message.timestamp)
-        : batcher.add(task.image));
-      const record = await retryTransient(
-        () => store.complete(taskId, owner, toOutcome(classification, classifier)),
-        retry,
-        stopping.signal,
-      );
+      const finish = (classification: Classification) =>
+        retryTransient(
+          () => store.complete(taskId, owner, toOutcome(classification, classifier)),
+          retry,
+          stopping.signal,
+        );
+      const record =
+        task.deliveryCount > 1
+          ? await suspects.add(task.deliveryCount, task.message.timestamp, async () => {
+              const [classification] = await classify([task.image]);
+              return finish(classification as Classification);
+            })
+          : await finish(await batcher.add(task.image));
       events.taskEnded?.(record, {
         durationMs: performance.now() - started,
         deliveryCount: task.deliveryCount,

@@ -1,6 +1,7 @@
-/** A redelivered task waiting to be classified alone. */
+/** A redelivered task waiting to be handled alone. */
 interface Suspect<R> {
-  image: Uint8Array;
+  /** Classifies it and stores its outcome: the next one starts only once this one is safely ended. */
+  work: () => Promise<R>;
   /** Deliveries so far, this one included. */
   deliveryCount: number;
   /** When it was accepted (ms since the epoch): the order it was published in. */
@@ -10,27 +11,26 @@ interface Suspect<R> {
 }
 
 /**
- * Redelivered tasks, classified one at a time. A worker killed by one image returns every task it held, all
+ * Redelivered tasks, handled one at a time, each stored before the next is classified. A worker killed by one image returns every task it held, all
  * with the same delivery count; taken in publish order one round and in reverse the next (by the parity of that
  * count), the tasks on either side of the culprit are each classified before it within two rounds, so only the
  * culprit keeps returning until it is dead-lettered. Waits `gatherMs` after the first arrival, so that a burst of
  * redeliveries is ordered as a whole.
  */
 export class SuspectLine<R> {
-  readonly #run: (image: Uint8Array) => Promise<R>;
   readonly #gatherMs: number;
   #waiting: Suspect<R>[] = [];
   #busy = false;
   #timer: NodeJS.Timeout | undefined;
 
-  constructor(run: (image: Uint8Array) => Promise<R>, gatherMs = 100) {
-    this.#run = run;
+  constructor(gatherMs = 100) {
     this.#gatherMs = gatherMs;
   }
 
-  add(image: Uint8Array, deliveryCount: number, timestamp: number): Promise<R> {
+  /** Runs `work` in its turn, alone; resolves or rejects as it does. */
+  add(deliveryCount: number, timestamp: number, work: () => Promise<R>): Promise<R> {
     return new Promise<R>((resolve, reject) => {
-      this.#waiting.push({ image, deliveryCount, timestamp, resolve, reject });
+      this.#waiting.push({ work, deliveryCount, timestamp, resolve, reject });
       if (!this.#busy && this.#timer === undefined)
         this.#timer = setTimeout(() => void this.#drain(), this.#gatherMs);
     });
@@ -49,7 +49,7 @@ export class SuspectLine<R> {
     try {
       for (let next = this.#next(); next; next = this.#next()) {
         try {
-          next.resolve(await this.#run(next.image));
+          next.resolve(await next.work());
         } catch (error) {
           next.reject(error);
         }

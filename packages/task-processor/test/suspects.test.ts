@@ -4,11 +4,15 @@ import { SuspectLine } from '../src/suspects.js';
 /** Runs one round: every suspect added at once, in arrival order; returns the order they were classified in. */
 async function round(entries: { id: number; count: number }[]): Promise<number[]> {
   const order: number[] = [];
-  const line = new SuspectLine<number>(async (image) => {
-    order.push(image[0] as number);
-    return image[0] as number;
-  }, 10);
-  await Promise.all(entries.map(({ id, count }) => line.add(Uint8Array.of(id), count, 1000 + id)));
+  const line = new SuspectLine<number>(10);
+  await Promise.all(
+    entries.map(({ id, count }) =>
+      line.add(count, 1000 + id, async () => {
+        order.push(id);
+        return id;
+      }),
+    ),
+  );
   return order;
 }
 
@@ -41,12 +45,23 @@ describe('SuspectLine', () => {
     expect(held).toEqual([3]);
   });
 
-  it('passes a failure to its own task only', async () => {
-    const line = new SuspectLine<number>(async (image) => {
-      if (image[0] === 2) throw new Error('bad image');
-      return image[0] as number;
-    }, 0);
-    const results = await Promise.allSettled([1, 2, 3].map((id) => line.add(Uint8Array.of(id), 2, id)));
+  it('passes a failure to its own task only, and starts the next only once the previous has ended', async () => {
+    const line = new SuspectLine<number>(0);
+    let running = 0;
+    let overlapped = false;
+    const results = await Promise.allSettled(
+      [1, 2, 3].map((id) =>
+        line.add(2, id, async () => {
+          overlapped ||= running > 0;
+          running += 1;
+          await new Promise((resolve) => setTimeout(resolve, 20));
+          running -= 1;
+          if (id === 2) throw new Error('bad image');
+          return id;
+        }),
+      ),
+    );
     expect(results.map((r) => r.status)).toEqual(['fulfilled', 'rejected', 'fulfilled']);
+    expect(overlapped).toBe(false);
   });
 });
