@@ -5,24 +5,26 @@
 #
 #   sh deploy/bundle.sh OUT
 #
-# OUT/apps/api        the API (main.js, all-in-one.js) with its production node_modules
-# OUT/apps/worker     the worker with its production node_modules
+# OUT/apps/api          the API (main.js, token.js) with its production node_modules
+# OUT/apps/worker       the worker with its production node_modules
+# OUT/apps/all-in-one   the API and a worker in one process, with its production node_modules
 # OUT/models/traffic-signs   the bundled model and its metadata
 set -eu
 out="$1"
 
 pnpm install --frozen-lockfile
-pnpm exec turbo run build --filter=@visionq/api... --filter=@visionq/worker... --output-logs=errors-only
+pnpm exec turbo run build --filter=@visionq/api... --filter=@visionq/worker... --filter=@visionq/all-in-one... --output-logs=errors-only
 # pnpm 10's default deploy needs injected workspace packages; the legacy one copies each package's `files`.
-# The two are independent: deploy them side by side.
+# The three are independent: deploy them side by side.
 pnpm --filter=@visionq/api deploy --prod --legacy "$out/apps/api" &
 api=$!
 pnpm --filter=@visionq/worker deploy --prod --legacy "$out/apps/worker" &
 worker=$!
+pnpm --filter=@visionq/all-in-one deploy --prod --legacy "$out/apps/all-in-one" &
+all_in_one=$!
 wait "$api"
 wait "$worker"
-# An app package has no `files` list, so its tests came along; nothing runs them there.
-rm -rf "$out/apps/api/test" "$out/apps/worker/test"
+wait "$all_in_one"
 
 # onnxruntime-node ships binaries for every OS (~220 MB of darwin and win32); the images only run on Linux.
 for bin in "$out"/apps/*/node_modules/.pnpm/onnxruntime-node@*/node_modules/onnxruntime-node/bin/napi-*; do

@@ -1,7 +1,7 @@
 import { defineConfig } from 'tsup';
 
 export default defineConfig({
-  entry: ['src/index.ts', 'src/main.ts', 'src/all-in-one.ts', 'src/token.ts'],
+  entry: ['src/index.ts', 'src/main.ts', 'src/token.ts'],
   format: ['esm'],
   dts: { entry: 'src/index.ts' },
   clean: true,

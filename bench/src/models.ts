@@ -2,7 +2,7 @@ import { existsSync } from 'node:fs';
 import { mkdtemp, symlink, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { basename, join } from 'node:path';
-import { repoPath } from '../../apps/api/src/paths.js';
+import { repoPath } from '@visionq/service-kit';
 import { BENCH_METADATA, BENCH_MODEL } from '../../packages/onnx-classifier/test/models.js';
 
 /**

@@ -86,9 +86,16 @@ beforeAll(() => {
 
 describe('the production bundle (what the images contain)', () => {
   it('has what each image runs, the model, and nothing it must not have', () => {
-    for (const target of ['api', 'worker']) {
+    for (const target of ['api', 'worker', 'all-in-one']) {
       expect(existsSync(join(app, targetCommand(stages, target)[1] as string)), target).toBe(true);
     }
+    // The API image carries no inference: no onnxruntime, no classifier, no worker loop.
+    for (const name of ['onnxruntime-node', '@visionq/onnx-classifier', '@visionq/task-processor']) {
+      expect(existsSync(join(app, 'apps/api/node_modules', name)), name).toBe(false);
+    }
+    expect(
+      readdirSync(join(app, 'apps/api/node_modules/.pnpm')).filter((d) => d.startsWith('onnxruntime')),
+    ).toEqual([]);
     expect(existsSync(fromImage(targetEnv(stages, 'api').MODEL_PATH as string))).toBe(true);
     expect(existsSync(join(app, 'apps/api/public/index.html'))).toBe(true);
     // Production dependencies only, no secrets, no tests, Linux binaries only.
@@ -117,19 +124,20 @@ describe('the production bundle (what the images contain)', () => {
     const run = runImage('worker', {});
     expect(run.status).toBe(1);
     expect(run.stderr).toBe(
-      'visionq worker: invalid configuration: AMQP_URL: required (RabbitMQ and Redis)\n',
+      'visionq worker: invalid configuration: AMQP_URL, REDIS_URL: required (RabbitMQ and Redis)\n',
     );
   });
 
   it('the all-in-one serves /healthz and classifies an image with the baked-in model, then stops on SIGTERM', async () => {
     const port = await freePort();
-    const env = imageEnv('api', {
+    const env = imageEnv('all-in-one', {
       HOST: '127.0.0.1',
       PORT: String(port),
       AUTH_MODE: 'local',
       LOG_LEVEL: 'info',
     });
-    const child = spawn(process.execPath, ['apps/api/dist/all-in-one.js'], { cwd: app, env });
+    const [command, ...args] = targetCommand(stages, 'all-in-one');
+    const child = spawn(command as string, args, { cwd: app, env });
     let output = '';
     child.stdout.on('data', (chunk: Buffer) => (output += chunk));
     child.stderr.on('data', (chunk: Buffer) => (output += chunk));

@@ -25,19 +25,22 @@ describe('deploy/Dockerfile', () => {
     expect(validate('FROM node:20 AS a\nCOPYY . .\nUSER\n').length).toBe(2);
   });
 
-  it.each(['api', 'worker'])('target %s runs as the unprivileged node user, from the bundle', (target) => {
-    const users = targetInstructions(stages, target).filter(({ keyword }) => keyword === 'USER');
-    expect(users.at(-1)?.args).toBe('node');
-    expect(targetCommand(stages, target)).toEqual(['node', `apps/${target}/dist/main.js`]);
-    expect(targetEnv(stages, target)).toMatchObject({
-      NODE_ENV: 'production',
-      MODEL_PATH: '/app/models/traffic-signs/traffic-signs.onnx',
-    });
-    // Code is copied in owned by root: the node user can read it, not rewrite it.
-    for (const { keyword, text } of targetInstructions(stages, target)) {
-      if (keyword === 'COPY') expect(text).toMatch(/--chown=root:root/);
-    }
-  });
+  it.each(['api', 'worker', 'all-in-one'])(
+    'target %s runs as the unprivileged node user, from the bundle',
+    (target) => {
+      const users = targetInstructions(stages, target).filter(({ keyword }) => keyword === 'USER');
+      expect(users.at(-1)?.args).toBe('node');
+      expect(targetCommand(stages, target)).toEqual(['node', `apps/${target}/dist/main.js`]);
+      expect(targetEnv(stages, target)).toMatchObject({
+        NODE_ENV: 'production',
+        MODEL_PATH: '/app/models/traffic-signs/traffic-signs.onnx',
+      });
+      // Code is copied in owned by root: the node user can read it, not rewrite it.
+      for (const { keyword, text } of targetInstructions(stages, target)) {
+        if (keyword === 'COPY') expect(text).toMatch(/--chown=root:root/);
+      }
+    },
+  );
 
   it('the API image listens on all interfaces, in Firebase mode unless told otherwise, with a health check', () => {
     expect(targetEnv(stages, 'api')).toMatchObject({ HOST: '0.0.0.0', PORT: '8080', AUTH_MODE: 'firebase' });
@@ -86,6 +89,8 @@ describe('.dockerignore', () => {
     'packages/core/src/index.ts',
     'packages/core/package.json',
     'apps/api/src/main.ts',
+    'apps/all-in-one/src/main.ts',
+    'apps/service-kit/src/index.ts',
     'apps/api/public/index.html',
     'models/traffic-signs/traffic-signs.onnx',
     'models/traffic-signs/traffic-signs.json',

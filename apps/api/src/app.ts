@@ -1,18 +1,47 @@
 import { randomUUID } from 'node:crypto';
+import { fileURLToPath } from 'node:url';
 import express, { type Express } from 'express';
 import helmet from 'helmet';
 import { pinoHttp } from 'pino-http';
-import { NotFoundError } from '@visionq/core';
-import type { ApiDeps } from './deps.js';
+import type { Logger } from 'pino';
+import { NotFoundError, type ResultStore, type TaskQueue, type TokenVerifier } from '@visionq/core';
+import type { BufferPool } from '@visionq/core/buffer-pool';
+import type { ImageInfo } from '@visionq/image-preprocess';
 import { requireUser } from './http/auth.js';
 import { errorHandler } from './http/errors.js';
+import type { UploadLimiter } from './http/rate-limit.js';
+import type { Metrics } from './metrics.js';
 import { opsRoutes } from './routes/ops.js';
 import { predictRoute } from './routes/predict.js';
 import { resultRoute } from './routes/result.js';
 import { tryPageRoutes } from './routes/try-page.js';
 
+/** Everything the HTTP API needs, built by whoever starts it (`startApi`, or a test). */
+export interface AppDeps {
+  verifier: TokenVerifier;
+  queue: TaskQueue;
+  store: ResultStore;
+  /** Header-only sniffing: type by magic bytes, dimensions, pixel limit. Throws typed errors. */
+  inspectImage: (bytes: Uint8Array) => Promise<ImageInfo>;
+  limitUploads: UploadLimiter;
+  /** Where uploads are read into; the queue retains what it keeps. */
+  uploads: BufferPool;
+  logger: Logger;
+  metrics: Metrics;
+  settings: {
+    maxUploadBytes: number;
+    /** Serve the try-it page at `/`. */
+    tryPage: boolean;
+    /** A token the try-it page fills in (local auth mode only). */
+    tryPageToken?: () => string;
+  };
+}
+
+/** The try-it page's files, beside this module's folder both in `src/` and, bundled, in `dist/`. */
+const PUBLIC_DIR = fileURLToPath(new URL('../public', import.meta.url));
+
 /** The HTTP API as an express app. Wiring only: every behaviour lives in a route, middleware or package. */
-export function createApp(deps: ApiDeps): Express {
+export function createApp(deps: AppDeps): Express {
   const app = express();
   app.disable('x-powered-by');
   app.set('trust proxy', false);
@@ -54,7 +83,7 @@ export function createApp(deps: ApiDeps): Express {
   app.use(resultRoute(deps));
   // Last: its static files cost a file-system call on libuv's pool, where image decoding queues; API requests
   // must never wait behind that.
-  if (deps.settings.tryPage) app.use(tryPageRoutes(deps));
+  if (deps.settings.tryPage) app.use(tryPageRoutes(deps, PUBLIC_DIR));
   app.use(() => {
     throw new NotFoundError('no such route');
   });

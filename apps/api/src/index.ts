@@ -1,4 +1,13 @@
-export { createApp } from './app.js';
-export type { ApiDeps, ImageInfo } from './deps.js';
-export { loadConfig, ConfigError, type Config } from './config.js';
+export { createApp, type AppDeps } from './app.js';
+export {
+  apiEnv,
+  assertSafeAuth,
+  loadConfig,
+  resolveAuth,
+  ConfigError,
+  type ApiEnv,
+  type Config,
+} from './config.js';
+export { createMetrics, type Metrics } from './metrics.js';
 export { openApiDocument } from './openapi.js';
+export { servingLine, startApi, type ApiStartDeps, type RunningApi } from './start.js';

@@ -1,14 +1,26 @@
 // `pnpm start:api`: the API alone (production). Needs RabbitMQ and Redis.
-import { loadConfig, requireBrokers } from './config.js';
-import { createLogger } from './logger.js';
+import {
+  createInfrastructure,
+  createLogger,
+  requireBrokers,
+  run,
+  stdout,
+  stopOnSignal,
+} from '@visionq/service-kit';
+import { loadConfig } from './config.js';
 import { createMetrics } from './metrics.js';
-import { run, startApi } from './start.js';
-import { createInfrastructure } from './wiring.js';
+import { servingLine, startApi } from './start.js';
 
 run(async () => {
-  const config = loadConfig();
+  const config = loadConfig(process.env);
   requireBrokers(config);
-  const logger = createLogger(config.LOG_LEVEL).child({ app: 'api' });
+  const out = stdout();
+  const logger = createLogger(config.LOG_LEVEL, 'api', out);
   const infrastructure = await createInfrastructure(config, logger);
-  await startApi({ config, logger, metrics: createMetrics(), infrastructure });
+  const api = await startApi({ config, logger, metrics: createMetrics(), infrastructure });
+  stopOnSignal(logger, async () => {
+    await api.stop();
+    await infrastructure.close();
+  });
+  out.write(servingLine(api.url, config));
 });

@@ -1,25 +1,37 @@
 import type { Server } from 'node:http';
 import { configureSharp, inspect } from '@visionq/image-preprocess';
+import type { Infrastructure } from '@visionq/service-kit';
 import type { Logger } from 'pino';
 import { createApp } from './app.js';
 import { assertSafeAuth, type Config } from './config.js';
 import { createUploadLimiter } from './http/rate-limit.js';
 import type { Metrics } from './metrics.js';
-import { serve } from './server.js';
-import { createVerifier, localTokenFactory, type Infrastructure } from './wiring.js';
+import { listen } from './server.js';
+import { createVerifier, localTokenFactory } from './verifier.js';
 
-export interface StartApiOptions {
+export interface ApiStartDeps {
   config: Config;
   logger: Logger;
   metrics: Metrics;
-  infrastructure: Infrastructure;
-  /** Closes what the caller added (the in-process worker in all-in-one mode) before the infrastructure. */
-  beforeClose?: () => Promise<void>;
+  /** Queue, store and upload buffers: the caller opened them and closes them after `stop()`. */
+  infrastructure: Pick<Infrastructure, 'queue' | 'store' | 'uploads' | 'redis'>;
 }
 
-/** Builds the API from configuration and serves it until SIGTERM. */
-export async function startApi(options: StartApiOptions): Promise<Server> {
-  const { config, logger, metrics, infrastructure } = options;
+export interface RunningApi {
+  server: Server;
+  /** `http://host:port`. */
+  url: string;
+  /** Stops taking requests, lets those in flight finish (up to `SHUTDOWN_TIMEOUT_MS`), closes the verifier. */
+  stop(): Promise<void>;
+}
+
+/** Builds the API from its configuration and serves it. */
+export async function startApi({
+  config,
+  logger,
+  metrics,
+  infrastructure,
+}: ApiStartDeps): Promise<RunningApi> {
   assertSafeAuth(config);
   configureSharp({
     cache: false,
@@ -44,24 +56,23 @@ export async function startApi(options: StartApiOptions): Promise<Server> {
       tryPageToken: localTokenFactory(config),
     },
   });
-  return serve(app, {
-    host: config.HOST,
-    port: config.PORT,
-    logger,
-    shutdownTimeoutMs: config.SHUTDOWN_TIMEOUT_MS,
-    close: async () => {
-      await options.beforeClose?.();
-      await verifier.close();
-      await infrastructure.close();
-    },
+  const http = await listen(app, { host: config.HOST, port: config.PORT }).catch(async (error: unknown) => {
+    await verifier.close();
+    throw error;
   });
+  logger.info({ url: http.url }, 'listening');
+  return {
+    server: http.server,
+    url: http.url,
+    async stop() {
+      await http.close(config.SHUTDOWN_TIMEOUT_MS);
+      await verifier.close();
+    },
+  };
 }
 
-/** Runs an entry point: a configuration error is one line on stderr and exit code 1, never a stack trace. */
-export function run(main: () => Promise<unknown>): void {
-  main().catch((error: unknown) => {
-    const message = error instanceof Error ? error.message : String(error);
-    process.stderr.write(`visionq: ${message}\n`);
-    process.exit(1);
-  });
+/** The one line a person reads once the API serves: where, the try-it page, the API description. */
+export function servingLine(url: string, config: Pick<Config, 'TRY_PAGE'>): string {
+  const tryIt = config.TRY_PAGE ? `try it at ${url}/, ` : '';
+  return `visionq is serving on ${url}: ${tryIt}API description at ${url}/openapi.json (Ctrl-C stops it)\n`;
 }

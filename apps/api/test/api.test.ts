@@ -149,11 +149,28 @@ describe('POST /predict: uploads', () => {
         r.attach('image', await jpeg(), 'a.jpg').attach('image', await jpeg(), 'b.jpg'),
     ],
     ['a JSON body', (r: request.Test) => r.send({ image: 'aGVsbG8=' })],
+    [
+      'a zero-byte file',
+      (r: request.Test) =>
+        r.attach('image', Buffer.alloc(0), { filename: 'a.jpg', contentType: 'image/jpeg' }),
+    ],
+    ['a zero-byte raw body', (r: request.Test) => r.set('Content-Type', 'image/jpeg').send(Buffer.alloc(0))],
   ])('%s → 400', async (_name, build) => {
-    const { app, broker } = await service();
+    const { app, broker, uploads } = await service();
     const res = await build(request(app).post('/predict').set(auth()));
     expectError(res, 400, 'invalid_request');
     expect(broker.depth('visionq.tasks')).toBe(0);
+    expect(uploads.stats().inUse).toBe(0);
+  });
+
+  it('a zero-byte file says there is no file', async () => {
+    const { app } = await service();
+    const res = await request(app)
+      .post('/predict')
+      .set(auth())
+      .attach('image', Buffer.alloc(0), { filename: 'a.jpg', contentType: 'image/jpeg' });
+    expectError(res, 400, 'invalid_request');
+    expect(res.body.error.message).toMatch(/^no file in form field "image"/);
   });
 
   it.each([

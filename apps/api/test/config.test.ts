@@ -16,7 +16,6 @@ describe('configuration', () => {
       TRY_PAGE: true,
       LOG_LEVEL: 'info',
     });
-    expect(config.MODEL_PATH).toMatch(/models\/traffic-signs\/traffic-signs\.onnx$/);
     expect(config.AMQP_URL).toBeUndefined();
   });
 
@@ -39,6 +38,48 @@ describe('configuration', () => {
   ])('%o → one line naming the variable', (env, message) => {
     expect(() => loadConfig(env)).toThrow(ConfigError);
     expect(() => loadConfig(env)).toThrow(message);
+  });
+
+  it('an empty variable is unset: PORT=, RATE_LIMIT_PER_MIN= and AMQP_URL= keep their defaults', () => {
+    const config = loadConfig({
+      PORT: '',
+      RATE_LIMIT_PER_MIN: '',
+      AMQP_URL: '',
+      TRY_PAGE: '',
+      AUTH_MODE: '',
+    });
+    expect(config).toMatchObject({ PORT: 8080, RATE_LIMIT_PER_MIN: 120, TRY_PAGE: true, AUTH_MODE: 'local' });
+    expect(config.AMQP_URL).toBeUndefined();
+  });
+
+  it('every bad variable is reported at once, in one line', () => {
+    const error = (() => {
+      try {
+        loadConfig({ PORT: 'eighty', AMQP_URL: 'http://rabbit', TRY_PAGE: 'maybe' });
+      } catch (thrown) {
+        return thrown as Error;
+      }
+    })();
+    expect(error).toBeInstanceOf(ConfigError);
+    expect(error?.message).not.toContain('\n');
+    for (const name of ['PORT', 'AMQP_URL', 'TRY_PAGE']) expect(error?.message).toContain(`${name}: `);
+  });
+
+  it('refuses AUTH_MODE=firebase beside FIREBASE_AUTH_EMULATOR_HOST, naming both', () => {
+    const env = {
+      AUTH_MODE: 'firebase',
+      FIREBASE_PROJECT_ID: 'p',
+      FIREBASE_AUTH_EMULATOR_HOST: '127.0.0.1:9099',
+    };
+    expect(() => loadConfig(env)).toThrow(ConfigError);
+    expect(() => loadConfig(env)).toThrow(
+      /AUTH_MODE=firebase and FIREBASE_AUTH_EMULATOR_HOST cannot be set together/,
+    );
+    // Local mode with the emulator is the supported pairing, and what the emulator variable implies.
+    expect(loadConfig({ FIREBASE_AUTH_EMULATOR_HOST: '127.0.0.1:9099' }).AUTH_MODE).toBe('local');
+    expect(
+      loadConfig({ FIREBASE_PROJECT_ID: 'my-app', FIREBASE_AUTH_EMULATOR_HOST: '127.0.0.1:9099' }),
+    ).toMatchObject({ AUTH_MODE: 'local', FIREBASE_PROJECT_ID: 'my-app' });
   });
 
   it('production processes demand AMQP_URL and REDIS_URL', () => {

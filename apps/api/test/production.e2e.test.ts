@@ -1,7 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { probeServer } from '@visionq/test-support/servers';
-import { repoPath } from '../src/paths.js';
+import { repoPath } from '@visionq/service-kit';
 import { httpSuite, SUITE_ENV, tokenFor } from './e2e/http-suite.js';
 import {
   ENTRY,

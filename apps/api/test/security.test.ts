@@ -11,10 +11,10 @@ import sharp from 'sharp';
 import { createApp } from '../src/app.js';
 import { ConfigError, assertSafeAuth, loadConfig } from '../src/config.js';
 import { createUploadLimiter } from '../src/http/rate-limit.js';
-import { createLogger } from '../src/logger.js';
+import { createLogger } from '@visionq/service-kit';
 import { createMetrics } from '../src/metrics.js';
-import { serve } from '../src/server.js';
-import { createVerifier } from '../src/wiring.js';
+import { listen } from '../src/server.js';
+import { createVerifier } from '../src/verifier.js';
 import { TOKENS, bearer, createTestService, jpeg, png, testServices, type TestService } from './support.js';
 
 // The security review's tests (docs/security.md). What api.test.ts already covers (401s, 413, 415, the PNG
@@ -40,7 +40,7 @@ function appWith(verifier: TokenVerifier, tryPageToken?: () => string) {
     inspectImage: (bytes) => inspect(bytes, { maxPixels: 40_000_000 }),
     limitUploads: createUploadLimiter({ perMinute: 0 }),
     uploads: new BufferPool({ maxFreeBytes: 16 * 1024 * 1024 }),
-    logger: createLogger('info', sink),
+    logger: createLogger('info', 'api', sink),
     metrics,
     settings: { maxUploadBytes: 1024 * 1024, tryPage: true, tryPageToken },
   });
@@ -234,12 +234,9 @@ describe('authentication failure modes (the real verifiers)', () => {
     const saved = process.env.FIREBASE_AUTH_EMULATOR_HOST;
     process.env.FIREBASE_AUTH_EMULATOR_HOST = '127.0.0.1:9';
     try {
-      const config = loadConfig({
-        AUTH_MODE: 'firebase',
-        FIREBASE_PROJECT_ID: projectId,
-        FIREBASE_AUTH_EMULATOR_HOST: '127.0.0.1:9',
-      });
-      const verifier = createVerifier(config, createLogger('silent'));
+      // The configuration refuses the pair (config.test.ts); firebase-admin reads the variable on its own.
+      const config = loadConfig({ AUTH_MODE: 'firebase', FIREBASE_PROJECT_ID: projectId });
+      const verifier = createVerifier(config, createLogger('silent', 'api'));
       const { app, metrics } = appWith(verifier);
       const res = await request(app)
         .post('/predict')
@@ -439,13 +436,7 @@ describe('HTTP hardening on a real listening server (as server.ts starts it)', (
     // Not through service(): the server outlives each test, so its service must too.
     own = await createTestService({ worker: false, maxUploadBytes: LIMIT });
     const { app } = own;
-    server = await serve(app, {
-      host: '127.0.0.1',
-      port: 0,
-      logger: createLogger('silent'),
-      shutdownTimeoutMs: 1000,
-      close: async () => undefined,
-    });
+    server = (await listen(app, { host: '127.0.0.1', port: 0 })).server;
     port = (server.address() as AddressInfo).port;
   }
 

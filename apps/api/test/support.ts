@@ -13,10 +13,9 @@ import {
 import { BufferPool } from '@visionq/core/buffer-pool';
 import { inspect } from '@visionq/image-preprocess';
 import { createTaskProcessor, type TaskProcessor } from '@visionq/task-processor';
-import { createApp } from '../src/app.js';
-import type { ApiDeps } from '../src/deps.js';
+import { createApp, type AppDeps } from '../src/app.js';
 import { createUploadLimiter } from '../src/http/rate-limit.js';
-import { createLogger } from '../src/logger.js';
+import { createLogger } from '@visionq/service-kit';
 import { createMetrics } from '../src/metrics.js';
 
 export const TOKENS = { alice: 'token-alice', bob: 'token-bob' } as const;
@@ -68,14 +67,14 @@ export async function createTestService(options: TestServiceOptions = {}): Promi
   const classifier = new FakeClassifier({ model: MODEL, delayMs: options.classifierDelayMs ?? 0 });
   const verifier = new StaticTokenVerifier({ [TOKENS.alice]: 'alice', [TOKENS.bob]: 'bob' });
   const metrics = createMetrics();
-  const deps: ApiDeps = {
+  const deps: AppDeps = {
     verifier,
     queue,
     store,
     inspectImage: (bytes) => inspect(bytes, { maxPixels: 40_000_000 }),
     limitUploads: createUploadLimiter({ perMinute: options.rateLimitPerMin ?? 0 }),
     uploads,
-    logger: createLogger('info', sink),
+    logger: createLogger('info', 'api', sink),
     metrics,
     settings: {
       maxUploadBytes: options.maxUploadBytes ?? 10 * 1024 * 1024,

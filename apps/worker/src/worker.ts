@@ -1,13 +1,9 @@
-import { configureSharp } from '@visionq/image-preprocess';
-import { createOnnxClassifier } from '@visionq/onnx-classifier';
-import { createAmqpTaskQueue } from '@visionq/queue-amqp';
-import { createRedisClient, createRedisResultStore } from '@visionq/result-store-redis';
-import { createTaskProcessor } from '@visionq/task-processor';
-import { observeTaskProcessor } from '@visionq/task-processor/metrics';
+import { createInfrastructure } from '@visionq/service-kit';
 import type { Logger } from 'pino';
 import type { WorkerConfig } from './config.js';
 import { createWorkerMetrics } from './metrics.js';
 import { serveMetrics, type MetricsServer } from './metrics-server.js';
+import { startWorker } from './start.js';
 
 export interface RunningWorker {
   /** Where Prometheus scrapes this worker; `undefined` when `WORKER_METRICS_PORT` is 0. */
@@ -16,12 +12,11 @@ export interface RunningWorker {
   stop(): Promise<void>;
 }
 
-/** Wires the worker from its configuration and starts consuming. Whatever it opened is closed if it fails. */
-export async function startWorker(config: WorkerConfig, logger: Logger): Promise<RunningWorker> {
-  configureSharp({
-    cache: false,
-    ...(config.SHARP_CONCURRENCY > 0 ? { concurrency: config.SHARP_CONCURRENCY } : {}),
-  });
+/**
+ * A separate worker, as `pnpm start:worker` runs it: its metrics server, RabbitMQ and Redis, then `startWorker`.
+ * Whatever it opened is closed if it fails.
+ */
+export async function runWorker(config: WorkerConfig, logger: Logger): Promise<RunningWorker> {
   const metrics = createWorkerMetrics({
     onCollectError: (error) =>
       logger.debug(
@@ -37,49 +32,22 @@ export async function startWorker(config: WorkerConfig, logger: Logger): Promise
     // First: a taken port is a configuration error, better reported before connecting to anything.
     const server = config.WORKER_METRICS_PORT > 0 ? await listen(metrics.registry, config) : undefined;
     if (server) closers.push(() => server.close());
-    const redis = createRedisClient(config.REDIS_URL);
-    redis.on('error', (error: Error) =>
-      logger.warn({ err: { message: error.message } }, 'redis connection error'),
-    );
-    closers.push(() => redis.disconnect());
-    const store = createRedisResultStore({
-      client: redis,
-      keyPrefix: config.REDIS_PREFIX,
-      resultTtlMs: config.RESULT_TTL * 1000,
-      pendingTtlMs: config.PENDING_TTL * 1000,
-    });
-    closers.push(() => store.close());
-    const queue = await createAmqpTaskQueue({
-      url: config.AMQP_URL,
-      queue: config.AMQP_QUEUE,
+    const infrastructure = await createInfrastructure(config, logger, metrics.queueEvents);
+    closers.push(() => infrastructure.close());
+    const amqp = infrastructure.amqp;
+    if (amqp) metrics.watchDeadLetters({ queue: amqp.deadLetterQueue, count: () => amqp.deadLetterCount() });
+    const worker = await startWorker({
+      config,
       logger,
-      events: metrics.queueEvents,
+      queue: infrastructure.queue,
+      store: infrastructure.store,
+      metrics: metrics.processor,
     });
-    closers.push(() => queue.close());
-    metrics.watchDeadLetters({ queue: queue.deadLetterQueue, count: () => queue.deadLetterCount() });
-    const classifier = await createOnnxClassifier({
-      modelPath: config.MODEL_PATH,
-      workers: config.INFERENCE_WORKERS,
-      ...(config.INFERENCE_THREADS > 0 ? { intraOpNumThreads: config.INFERENCE_THREADS } : {}),
-      maxBatch: config.WORKER_MAX_BATCH,
-      maxPixels: config.MAX_PIXELS,
-    });
-    closers.push(() => classifier.close());
-    const processor = createTaskProcessor({
-      queue,
-      store,
-      classifier,
-      prefetch: config.WORKER_PREFETCH,
-      maxBatch: config.WORKER_MAX_BATCH,
-      maxDelayMs: config.WORKER_MAX_DELAY_MS,
-      stopGraceMs: config.SHUTDOWN_TIMEOUT_MS,
-      events: observeTaskProcessor(logger, metrics.processor),
-    });
-    await processor.start();
+    closers.push(() => worker.stop());
     logger.info(
       {
-        model: classifier.model.name,
-        version: classifier.model.version,
+        model: worker.model.name,
+        version: worker.model.version,
         pid: process.pid,
         metrics: server?.url ?? 'off',
       },
@@ -88,12 +56,8 @@ export async function startWorker(config: WorkerConfig, logger: Logger): Promise
     let stopping: Promise<void> | undefined;
     return {
       metricsUrl: server?.url,
-      stop: () =>
-        (stopping ??= (async () => {
-          await processor.stop();
-          // In reverse order of opening: the metrics server last, so that a final scrape still sees the counts.
-          await closeAll();
-        })()),
+      // In reverse order of opening: the metrics server last, so that a final scrape still sees the counts.
+      stop: () => (stopping ??= closeAll()),
     };
   } catch (error) {
     await closeAll();

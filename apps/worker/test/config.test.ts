@@ -24,14 +24,30 @@ describe('worker configuration', () => {
     [{ WORKER_METRICS_PORT: '65536' }, /^invalid configuration: WORKER_METRICS_PORT: /],
     [{ WORKER_METRICS_PORT: '-1' }, /^invalid configuration: WORKER_METRICS_PORT: /],
     [{ WORKER_METRICS_PORT: '94.64' }, /^invalid configuration: WORKER_METRICS_PORT: /],
-    [{ WORKER_METRICS_HOST: '' }, /^invalid configuration: WORKER_METRICS_HOST: /],
   ])('%o → one line naming the variable', (env, message) => {
     expect(() => loadWorkerConfig({ ...BROKERS, ...env })).toThrow(message);
   });
 
-  it('still requires RabbitMQ and Redis first', () => {
+  it('requires RabbitMQ and Redis, and an empty URL is no URL', () => {
     expect(() => loadWorkerConfig({ WORKER_METRICS_PORT: '9464' })).toThrow(
+      /^invalid configuration: AMQP_URL, REDIS_URL: required \(RabbitMQ and Redis\)$/,
+    );
+    expect(() => loadWorkerConfig({ ...BROKERS, AMQP_URL: '' })).toThrow(
       /^invalid configuration: AMQP_URL: required \(RabbitMQ and Redis\)$/,
     );
+  });
+
+  it('an empty variable keeps its default; every bad one is named at once', () => {
+    expect(loadWorkerConfig({ ...BROKERS, WORKER_PREFETCH: '', WORKER_METRICS_PORT: '' })).toMatchObject({
+      WORKER_PREFETCH: 16,
+      WORKER_METRICS_PORT: 9464,
+    });
+    expect(() => loadWorkerConfig({ ...BROKERS, WORKER_PREFETCH: '0', INFERENCE_WORKERS: 'two' })).toThrow(
+      /^invalid configuration: WORKER_PREFETCH: .*; INFERENCE_WORKERS: /,
+    );
+  });
+
+  it('defaults MODEL_PATH to the bundled model', () => {
+    expect(loadWorkerConfig(BROKERS).MODEL_PATH).toMatch(/models\/traffic-signs\/traffic-signs\.onnx$/);
   });
 });

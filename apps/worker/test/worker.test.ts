@@ -11,7 +11,7 @@ import { pino } from 'pino';
 import { describe, expect, it } from 'vitest';
 import { probeServer } from '@visionq/test-support/servers';
 import { loadWorkerConfig } from '../src/config.js';
-import { startWorker } from '../src/worker.js';
+import { runWorker } from '../src/worker.js';
 import { sample } from './exposition.js';
 
 const amqp = await probeServer('amqp');
@@ -63,7 +63,7 @@ async function scrape(url: string | undefined): Promise<string> {
 describe.skipIf(!amqp.available || !redis.available)("the worker's /metrics", () => {
   it('counts tasks, batches and the dead letters it made, and reads the dead-letter queue at each scrape', async () => {
     const { config, cleanup } = isolated({ WORKER_METRICS_PORT: String(await freePort()) });
-    const worker = await startWorker(config, silent);
+    const worker = await runWorker(config, silent);
     const producer = await createAmqpTaskQueue({ url: amqp.url, queue: config.AMQP_QUEUE });
     const client = createRedisClient(redis.url, { enableOfflineQueue: true });
     const store = createRedisResultStore({ client, keyPrefix: config.REDIS_PREFIX });
@@ -161,7 +161,7 @@ describe.skipIf(!amqp.available || !redis.available)("the worker's /metrics", ()
   it('WORKER_METRICS_PORT=0 serves no metrics', async () => {
     const { config, cleanup } = isolated({ WORKER_METRICS_PORT: '0' });
     try {
-      const worker = await startWorker(config, silent);
+      const worker = await runWorker(config, silent);
       expect(worker.metricsUrl).toBeUndefined();
       await worker.stop();
     } finally {
@@ -175,7 +175,7 @@ describe.skipIf(!amqp.available || !redis.available)("the worker's /metrics", ()
     const { port } = taken.address() as { port: number };
     const { config } = isolated({ WORKER_METRICS_PORT: String(port) });
     try {
-      await expect(startWorker(config, silent)).rejects.toThrow(
+      await expect(runWorker(config, silent)).rejects.toThrow(
         `cannot serve metrics on 127.0.0.1:${port} (EADDRINUSE): set WORKER_METRICS_PORT to a free port, or 0 to turn metrics off`,
       );
       // Nothing was declared: the failure came before RabbitMQ.

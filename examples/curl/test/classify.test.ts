@@ -3,7 +3,7 @@ import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { repoPath } from '../../../apps/api/src/paths.js';
+import { repoPath } from '@visionq/service-kit';
 import { SucceededBodySchema } from '../../../apps/api/src/http/schemas.js';
 import { tokenFor } from '../../../apps/api/test/e2e/http-suite.js';
 import {

@@ -2,7 +2,7 @@ import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { ERROR_CODES } from '@visionq/core';
 import { openApiDocument } from '../../../apps/api/src/openapi.js';
-import { repoPath } from '../../../apps/api/src/paths.js';
+import { repoPath } from '@visionq/service-kit';
 
 // Flutter cannot run here, so the Dart code is held to the API's OpenAPI document instead: every path, method,
 // form field, JSON field, status value, status code and header it uses must be one the API documents.

@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { repoPath } from '../../../apps/api/src/paths.js';
+import { repoPath } from '@visionq/service-kit';
 
 const run = promisify(execFile);
 const PACKAGES = ['core', 'image-preprocess', 'onnx-classifier'];

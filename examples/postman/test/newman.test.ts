@@ -1,7 +1,7 @@
 import { execFile } from 'node:child_process';
 import { mkdirSync, readFileSync } from 'node:fs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { repoPath } from '../../../apps/api/src/paths.js';
+import { repoPath } from '@visionq/service-kit';
 import { tokenFor } from '../../../apps/api/test/e2e/http-suite.js';
 import {
   ENTRY,

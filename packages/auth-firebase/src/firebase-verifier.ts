@@ -53,8 +53,6 @@ export function createFirebaseTokenVerifier(options: FirebaseTokenVerifierOption
       requireSignedRs256(decoded);
       const verified = verifiedClaims(decoded, projectId, skew);
       while (!warm && leader) await leader;
-      // Both start in this same synchronous run, so the probe reports the mode this verification ran in.
-      const mode = probeMode(handle.auth, probeToken);
       const outcome = settle(() => handle.auth.verifyIdToken(token, checkRevoked));
       if (!warm) {
         leader = outcome.then((result) => {
@@ -62,16 +60,18 @@ export function createFirebaseTokenVerifier(options: FirebaseTokenVerifierOption
           leader = undefined;
         });
       }
-      if ((await mode) !== 'production') {
-        await outcome;
+      const result = await outcome;
+      if (result.ok) return verified;
+      // One verification per token. In Auth Emulator mode firebase-admin checks with `algorithms: ['none']`, so it
+      // refuses every token that gets this far (RS256, signed): nothing is accepted unchecked. Only a refusal is
+      // worth asking which mode firebase-admin is in, to say why (the probe makes no network call).
+      if ((await probeMode(handle.auth, probeToken)) !== 'production') {
         throw new UnavailableError(
           'firebase-admin is in Auth Emulator mode (FIREBASE_AUTH_EMULATOR_HOST is set in this process), ' +
             'where it checks no signatures; the production verifier refuses to verify any token',
         );
       }
-      const result = await outcome;
-      if (!result.ok) throw fromAdminError(result.error);
-      return verified;
+      throw fromAdminError(result.error);
     },
     async close(): Promise<void> {
       closed = true;

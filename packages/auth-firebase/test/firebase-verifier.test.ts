@@ -2,7 +2,7 @@ import { UnauthorizedError, UnavailableError, type TokenVerifier } from '@vision
 import { tokenVerifierContract } from '@visionq/core/testing';
 import { deleteApp, getApps, initializeApp } from 'firebase-admin/app';
 import { getAuth } from 'firebase-admin/auth';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { createFirebaseTokenVerifier } from '../src/index.js';
 import { makeSigningKey } from './support/keys.js';
 import { productionRejections } from './support/production-cases.js';
@@ -62,6 +62,29 @@ describe('production verifier', () => {
       expect((await verifier.verify(env.token('alice'))).uid).toBe('alice');
     } finally {
       await other.close();
+    }
+  });
+});
+
+describe('one verification per token', () => {
+  it("calls firebase-admin's verifyIdToken once for each token, accepted or refused", async () => {
+    const app = initializeApp({ projectId: PROJECT_ID, httpAgent: env.standIn.agent }, 'counted');
+    // A spy that calls through: each verification still runs firebase-admin's real signature check.
+    const verifyIdToken = vi.spyOn(getAuth(app), 'verifyIdToken');
+    const verifier = createFirebaseTokenVerifier({ projectId: PROJECT_ID, app });
+    try {
+      const tokens = ['alice', 'bob', 'carol'].map((uid) => env.token(uid));
+      for (const token of tokens) await verifier.verify(token);
+      expect(verifyIdToken.mock.calls.map(([token]) => token)).toEqual(tokens);
+
+      const forged = `${tokens[0]!.split('.').slice(0, 2).join('.')}.${'A'.repeat(342)}`;
+      await expect(verifier.verify(forged)).rejects.toBeInstanceOf(UnauthorizedError);
+      // A refusal also asks firebase-admin which mode it is in (a local probe, no signature check); the forged
+      // token itself is verified once.
+      expect(verifyIdToken.mock.calls.filter(([token]) => token === forged)).toHaveLength(1);
+    } finally {
+      await verifier.close();
+      await deleteApp(app);
     }
   });
 });

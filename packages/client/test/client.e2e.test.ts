@@ -7,7 +7,7 @@ import {
   PendingBodySchema,
   SucceededBodySchema,
 } from '../../../apps/api/src/http/schemas.js';
-import { repoPath } from '../../../apps/api/src/paths.js';
+import { repoPath } from '@visionq/service-kit';
 import { createVisionqClient, VisionqApiError, type VisionqClientOptions } from '../src/index.js';
 import { SVG, sample, startApi, tokenFor, type LiveApi } from './support/service.js';
 

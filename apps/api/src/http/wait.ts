@@ -1,5 +1,6 @@
 import type { Request, Response } from 'express';
-import { InvalidRequestError } from '@visionq/core';
+import { InvalidRequestError, isTerminal, type ResultRecord, type ResultStore } from '@visionq/core';
+import { pendingBody, terminalBody } from './result-body.js';
 
 export const MAX_WAIT_SECONDS = 30;
 
@@ -14,8 +15,38 @@ export function waitSeconds(req: Request): number {
   return seconds;
 }
 
+/**
+ * SPEC's answer about a task: waits up to `wait` seconds for it to end (never past the client's leaving), then
+ * 200 with the result, or 202 with its status and `pending` headers.
+ */
+export async function answerTask(
+  req: Request,
+  res: Response,
+  {
+    store,
+    record,
+    wait,
+    pending,
+  }: {
+    store: ResultStore;
+    record: ResultRecord;
+    wait: number;
+    pending: Record<string, string>;
+  },
+): Promise<void> {
+  let latest = record;
+  if (wait > 0 && !isTerminal(latest.status)) {
+    latest = (await store.waitFor(latest.task_id, wait * 1000, clientGone(res))) ?? latest;
+  }
+  if (latest.status === 'succeeded' || latest.status === 'failed') {
+    res.status(200).json(terminalBody(latest, req));
+    return;
+  }
+  res.status(202).set(pending).json(pendingBody(latest));
+}
+
 /** Aborts when the client goes away, so that a long-poll does not outlive its connection. */
-export function clientGone(res: Response): AbortSignal {
+function clientGone(res: Response): AbortSignal {
   const controller = new AbortController();
   res.once('close', () => controller.abort());
   return controller.signal;

@@ -1,9 +1,9 @@
 import { Router } from 'express';
-import type { ApiDeps } from '../deps.js';
+import type { AppDeps } from '../app.js';
 import { openApiDocument } from '../openapi.js';
 
 /** Liveness, readiness, metrics and the API description: unauthenticated, cheap. */
-export function opsRoutes({ queue, store, metrics }: ApiDeps): Router {
+export function opsRoutes({ queue, store, metrics }: AppDeps): Router {
   const document = openApiDocument();
   return Router()
     .get('/healthz', (_req, res) => {

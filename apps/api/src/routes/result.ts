@@ -1,8 +1,7 @@
 import { Router } from 'express';
-import { NotFoundError, TaskIdSchema, isTerminal, type ResultRecord } from '@visionq/core';
-import type { ApiDeps } from '../deps.js';
-import { pendingBody, terminalBody } from '../http/result-body.js';
-import { clientGone, waitSeconds } from '../http/wait.js';
+import { NotFoundError, TaskIdSchema } from '@visionq/core';
+import type { AppDeps } from '../app.js';
+import { answerTask, waitSeconds } from '../http/wait.js';
 
 /** Seconds a client should wait before polling a pending task again. */
 const POLL_AFTER_S = 1;
@@ -11,21 +10,14 @@ const POLL_AFTER_S = 1;
  * GET /result/{task_id}: only the uid that submitted a task can see it. Every other case (not a UUID, unknown,
  * expired, someone else's) is the very same 404, so that nobody can learn that a task exists.
  */
-export function resultRoute({ store }: ApiDeps): Router {
+export function resultRoute({ store }: AppDeps): Router {
   return Router().get('/result/:taskId', async (req, res) => {
     const wait = waitSeconds(req);
     const taskId = req.params.taskId as string;
     const notFound = () => new NotFoundError('task not found');
     if (!TaskIdSchema.safeParse(taskId).success) throw notFound();
-    let record: ResultRecord | undefined = await store.get(taskId);
+    const record = await store.get(taskId);
     if (!record || record.owner !== res.locals.uid) throw notFound();
-    if (wait > 0 && !isTerminal(record.status)) {
-      record = (await store.waitFor(taskId, wait * 1000, clientGone(res))) ?? record;
-    }
-    if (record.status === 'succeeded' || record.status === 'failed') {
-      res.status(200).json(terminalBody(record, req));
-      return;
-    }
-    res.status(202).setHeader('Retry-After', String(POLL_AFTER_S)).json(pendingBody(record));
+    await answerTask(req, res, { store, record, wait, pending: { 'Retry-After': String(POLL_AFTER_S) } });
   });
 }

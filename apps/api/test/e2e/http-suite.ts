@@ -2,7 +2,7 @@ import { readFileSync } from 'node:fs';
 import request from 'supertest';
 import { expect, it } from 'vitest';
 import { createEmulatorIdToken } from '@visionq/auth-firebase';
-import { repoPath } from '../../src/paths.js';
+import { repoPath } from '@visionq/service-kit';
 import {
   ErrorBodySchema,
   SucceededBodySchema,

@@ -1,6 +1,6 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { createServer } from 'node:net';
-import { repoPath } from '../../src/paths.js';
+import { repoPath } from '@visionq/service-kit';
 
 /** A service process started from its built entry point, as `pnpm start*` starts it. */
 export interface ServiceProcess {
@@ -14,7 +14,7 @@ export interface ServiceProcess {
 }
 
 export const ENTRY = {
-  allInOne: repoPath('apps/api/dist/all-in-one.js'),
+  allInOne: repoPath('apps/all-in-one/dist/main.js'),
   api: repoPath('apps/api/dist/main.js'),
   worker: repoPath('apps/worker/dist/main.js'),
 };

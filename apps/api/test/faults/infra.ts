@@ -2,7 +2,7 @@ import { execFile } from 'node:child_process';
 import { promisify } from 'node:util';
 import { connect, type ConfirmChannel } from 'amqplib';
 import { createRedisClient } from '@visionq/result-store-redis';
-import { repoPath } from '../../src/paths.js';
+import { repoPath } from '@visionq/service-kit';
 
 const run = promisify(execFile);
 

@@ -1,6 +1,6 @@
 import { readdirSync, readFileSync } from 'node:fs';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { repoPath } from '../../src/paths.js';
+import { repoPath } from '@visionq/service-kit';
 import { tokenFor } from '../e2e/http-suite.js';
 
 /** An image and what its task must end as. */

@@ -7,7 +7,7 @@ import {
   waitUntilServing,
   type ServiceProcess,
 } from '../../../../apps/api/test/e2e/processes.js';
-import { repoPath } from '../../../../apps/api/src/paths.js';
+import { repoPath } from '@visionq/service-kit';
 
 /** The real API: the all-in-one process (in-memory queue and store, local auth, bundled model), as `pnpm start`. */
 export interface LiveApi {

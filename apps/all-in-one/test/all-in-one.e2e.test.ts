@@ -1,7 +1,13 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { httpSuite, SUITE_ENV, tokenFor } from './e2e/http-suite.js';
-import { noisyJpeg } from './support.js';
-import { ENTRY, freePort, startProcess, waitUntilServing, type ServiceProcess } from './e2e/processes.js';
+import { httpSuite, SUITE_ENV, tokenFor } from '../../api/test/e2e/http-suite.js';
+import { noisyJpeg } from '../../api/test/support.js';
+import {
+  ENTRY,
+  freePort,
+  startProcess,
+  waitUntilServing,
+  type ServiceProcess,
+} from '../../api/test/e2e/processes.js';
 
 // The embedded default, as a newcomer starts it with `pnpm start`: nothing configured but the suite's limits.
 describe('all-in-one process, embedded (in-memory queue and store, local auth, bundled model)', () => {
@@ -18,6 +24,12 @@ describe('all-in-one process, embedded (in-memory queue and store, local auth, b
   });
 
   httpSuite(() => url);
+
+  it('says where it serves, the try-it page and the API description, in one line', () => {
+    expect(service.output()).toContain(
+      `visionq is serving on ${url}: try it at ${url}/, API description at ${url}/openapi.json (Ctrl-C stops it)\n`,
+    );
+  });
 
   it('logs a warning that local auth accepts unsigned tokens', () => {
     expect(service.output()).toMatch(/AUTH_MODE=local/);

@@ -19,6 +19,7 @@ export function repoPath(relative: string): string {
   return resolve(root, relative);
 }
 
+/** The demo model `MODEL_PATH` defaults to. */
 export function bundledModelPath(): string {
   return repoPath('models/traffic-signs/traffic-signs.onnx');
 }

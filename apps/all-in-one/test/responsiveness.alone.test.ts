@@ -3,9 +3,15 @@ import { Agent, request } from 'node:http';
 import { readFileSync } from 'node:fs';
 import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { repoPath } from '../src/paths.js';
-import { tokenFor } from './e2e/http-suite.js';
-import { ENTRY, freePort, startProcess, waitUntilServing, type ServiceProcess } from './e2e/processes.js';
+import { repoPath } from '@visionq/service-kit';
+import { tokenFor } from '../../api/test/e2e/http-suite.js';
+import {
+  ENTRY,
+  freePort,
+  startProcess,
+  waitUntilServing,
+  type ServiceProcess,
+} from '../../api/test/e2e/processes.js';
 
 const PHONE_PHOTO = readFileSync(repoPath('models/traffic-signs/samples/phone/stop.jpg'));
 

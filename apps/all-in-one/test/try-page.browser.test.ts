@@ -1,9 +1,15 @@
 import { mkdirSync, readFileSync } from 'node:fs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { launchChromium, type HeadlessChromium, type Page } from '@visionq/test-support/chromium';
-import { repoPath } from '../src/paths.js';
-import { tokenFor } from './e2e/http-suite.js';
-import { ENTRY, freePort, startProcess, waitUntilServing, type ServiceProcess } from './e2e/processes.js';
+import { repoPath } from '@visionq/service-kit';
+import { tokenFor } from '../../api/test/e2e/http-suite.js';
+import {
+  ENTRY,
+  freePort,
+  startProcess,
+  waitUntilServing,
+  type ServiceProcess,
+} from '../../api/test/e2e/processes.js';
 
 // The try-it page at `/`, in headless Debian chromium, against the all-in-one process as `pnpm start` runs it.
 

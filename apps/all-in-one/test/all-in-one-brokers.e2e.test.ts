@@ -2,9 +2,15 @@ import { readFileSync } from 'node:fs';
 import { connect } from 'amqplib';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { probeServer } from '@visionq/test-support/servers';
-import { repoPath } from '../src/paths.js';
-import { SUITE_ENV, tokenFor } from './e2e/http-suite.js';
-import { ENTRY, freePort, startProcess, waitUntilServing, type ServiceProcess } from './e2e/processes.js';
+import { repoPath } from '@visionq/service-kit';
+import { SUITE_ENV, tokenFor } from '../../api/test/e2e/http-suite.js';
+import {
+  ENTRY,
+  freePort,
+  startProcess,
+  waitUntilServing,
+  type ServiceProcess,
+} from '../../api/test/e2e/processes.js';
 
 const amqp = await probeServer('amqp');
 const redis = await probeServer('redis');

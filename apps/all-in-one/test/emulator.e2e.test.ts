@@ -2,8 +2,14 @@ import { readFileSync } from 'node:fs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 // The Auth Emulator fixture of the auth package: the real firebase-tools emulator, offline, on free ports.
 import { AuthEmulator } from '../../../packages/auth-firebase/test/support/auth-emulator.js';
-import { repoPath } from '../src/paths.js';
-import { ENTRY, freePort, startProcess, waitUntilServing, type ServiceProcess } from './e2e/processes.js';
+import { repoPath } from '@visionq/service-kit';
+import {
+  ENTRY,
+  freePort,
+  startProcess,
+  waitUntilServing,
+  type ServiceProcess,
+} from '../../api/test/e2e/processes.js';
 
 const STOP = readFileSync(repoPath('models/traffic-signs/samples/stop.jpg'));
 

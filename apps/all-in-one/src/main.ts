@@ -1,0 +1,42 @@
+// `pnpm start`: the API and a worker side by side in one process. RabbitMQ and Redis where AMQP_URL / REDIS_URL
+// are set, the in-memory queue and store where not; with nothing set, the embedded default (local auth, bundled
+// model).
+import { createMetrics, servingLine, startApi } from '@visionq/api';
+import { lowerThreadPoolPriority } from '@visionq/image-preprocess/thread-priority';
+import { createInfrastructure, createLogger, run, stdout, stopOnSignal } from '@visionq/service-kit';
+import { createTaskProcessorMetrics } from '@visionq/task-processor/metrics';
+import { startWorker } from '@visionq/worker';
+import { loadAllInOneConfig } from './config.js';
+
+run(async () => {
+  // First, before anything uses libuv's pool: decoding must never crowd out the thread that serves HTTP.
+  await lowerThreadPoolPriority();
+  const config = loadAllInOneConfig(process.env);
+  const out = stdout();
+  const logger = createLogger(config.LOG_LEVEL, 'all-in-one', out);
+  // One registry: the API's /metrics shows the worker loop's counts too.
+  const metrics = createMetrics();
+  const processorMetrics = createTaskProcessorMetrics(metrics.registry);
+  const infrastructure = await createInfrastructure(config, logger, {
+    deadLettered: ({ reason }) => processorMetrics.deadLettered.inc({ reason }),
+  });
+  const { queue, store } = infrastructure;
+  const worker = await startWorker({ config, logger, queue, store, metrics: processorMetrics });
+  logger.info(
+    {
+      model: worker.model,
+      queue: config.AMQP_URL ? 'rabbitmq' : 'memory',
+      store: config.REDIS_URL ? 'redis' : 'memory',
+      auth: config.AUTH_MODE,
+    },
+    'worker started',
+  );
+  const api = await startApi({ config, logger, metrics, infrastructure });
+  stopOnSignal(logger, async () => {
+    // The API first: nothing new comes in while the worker finishes what it holds.
+    await api.stop();
+    await worker.stop();
+    await infrastructure.close();
+  });
+  out.write(servingLine(api.url, config));
+});

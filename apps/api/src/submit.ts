@@ -1,0 +1,71 @@
+import { createHash, randomUUID } from 'node:crypto';
+import {
+  ConflictError,
+  TASK_MESSAGE_SCHEMA_VERSION,
+  newQueuedRecord,
+  type ImageType,
+  type ResultRecord,
+  type ResultStore,
+  type TaskMessage,
+  type TaskQueue,
+} from '@visionq/core';
+import type { Logger } from 'pino';
+import type { Metrics } from './metrics.js';
+
+export interface Submission {
+  uid: string;
+  image: Uint8Array;
+  /** The type sniffed from the bytes. */
+  type: ImageType;
+  idempotencyKey?: string;
+}
+
+export interface SubmitDeps {
+  store: ResultStore;
+  queue: TaskQueue;
+  metrics: Metrics;
+}
+
+/**
+ * SPEC's submission: create the task's record together with its idempotency claim, then publish the image. A
+ * retry with the same key and image finds the record the first one created; the same key with another image is a
+ * conflict. When publishing fails the task was not accepted: the record (and its claim) is removed, so that a
+ * retry starts afresh.
+ */
+export async function submitTask(
+  { store, queue, metrics }: SubmitDeps,
+  { uid, image, type, idempotencyKey: key }: Submission,
+  log: Logger,
+): Promise<ResultRecord> {
+  const taskId = randomUUID();
+  const fingerprint = key && createHash('sha256').update(image).digest('base64url');
+  const created = await store.create(
+    newQueuedRecord(taskId, uid),
+    key && fingerprint ? { idempotency: { key, fingerprint } } : {},
+  );
+  if (!created.created) {
+    if (!created.sameRequest)
+      throw new ConflictError('this Idempotency-Key was already used for another image');
+    return created.record;
+  }
+  const endTimer = metrics.publishDuration.startTimer();
+  const message: TaskMessage = {
+    taskId,
+    owner: uid,
+    contentType: type,
+    timestamp: Date.now(),
+    schemaVersion: TASK_MESSAGE_SCHEMA_VERSION,
+  };
+  try {
+    await queue.publish({ message, image });
+  } catch (error) {
+    await store
+      .delete(taskId)
+      .catch((cleanup: unknown) => log.warn({ err: cleanup, task_id: taskId }, 'cleanup failed'));
+    throw error;
+  }
+  endTimer();
+  metrics.tasksSubmitted.inc();
+  log.info({ task_id: taskId, type, bytes: image.length }, 'task queued');
+  return created.record;
+}

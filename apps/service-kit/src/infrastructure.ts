@@ -1,0 +1,70 @@
+import { InMemoryResultStore, InMemoryTaskQueue, type ResultStore, type TaskQueue } from '@visionq/core';
+import { BufferPool } from '@visionq/core/buffer-pool';
+import { createAmqpTaskQueue, type AmqpTaskQueue, type AmqpTaskQueueEvents } from '@visionq/queue-amqp';
+import { createRedisClient, createRedisResultStore } from '@visionq/result-store-redis';
+import type { Logger } from 'pino';
+import type { BrokerEnv } from './env.js';
+
+/** Free upload buffers kept for reuse: a dozen phone photos; in-flight ones are not counted (docs/decisions.md). */
+const UPLOAD_POOL_FREE_BYTES = 64 * 1024 * 1024;
+
+export interface Infrastructure {
+  queue: TaskQueue;
+  /** The RabbitMQ queue, when there is RabbitMQ (a worker reads its dead-letter depth). */
+  amqp?: AmqpTaskQueue;
+  /** Uploads are read into these buffers, and reused once queued (or, in memory, once their task ended). */
+  uploads: BufferPool;
+  store: ResultStore;
+  /** The shared Redis client, when there is Redis (the rate limiter uses it too). */
+  redis?: ReturnType<typeof createRedisClient>;
+  close(): Promise<void>;
+}
+
+/** RabbitMQ and Redis where configured, the in-memory queue and store where not (the embedded mode). */
+export async function createInfrastructure(
+  config: BrokerEnv,
+  logger: Logger,
+  /** What the queue's consumer reports (a worker consumes; an API alone does not). */
+  queueEvents: AmqpTaskQueueEvents = {},
+): Promise<Infrastructure> {
+  const redis = config.REDIS_URL ? createRedisClient(config.REDIS_URL) : undefined;
+  redis?.on('error', (error: Error) =>
+    logger.warn({ err: { message: error.message } }, 'redis connection error'),
+  );
+  const ttls = { resultTtlMs: config.RESULT_TTL * 1000, pendingTtlMs: config.PENDING_TTL * 1000 };
+  const store = redis
+    ? createRedisResultStore({ client: redis, keyPrefix: config.REDIS_PREFIX, ...ttls })
+    : new InMemoryResultStore(ttls);
+  const uploads = new BufferPool({ maxFreeBytes: UPLOAD_POOL_FREE_BYTES });
+  let amqp: AmqpTaskQueue | undefined;
+  try {
+    amqp = config.AMQP_URL
+      ? await createAmqpTaskQueue({
+          url: config.AMQP_URL,
+          queue: config.AMQP_QUEUE,
+          logger,
+          events: queueEvents,
+        })
+      : undefined;
+  } catch (error) {
+    await store.close().catch(() => undefined);
+    redis?.disconnect();
+    throw error;
+  }
+  const queue =
+    amqp ??
+    // The API never touches an upload once it is queued, so the queue keeps the upload's own buffer, and
+    // gives it back to the pool once the task ended.
+    new InMemoryTaskQueue({ queue: config.AMQP_QUEUE, copyImages: false, imageHolder: uploads });
+  return {
+    queue,
+    amqp,
+    uploads,
+    store,
+    redis,
+    async close() {
+      await Promise.allSettled([queue.close(), store.close()]);
+      redis?.disconnect();
+    },
+  };
+}
