@@ -4,13 +4,20 @@ import express, { type Express } from 'express';
 import helmet from 'helmet';
 import { pinoHttp } from 'pino-http';
 import type { Logger } from 'pino';
-import { NotFoundError, type ResultStore, type TaskQueue, type TokenVerifier } from '@visionq/core';
+import {
+  NotFoundError,
+  type QueueCeiling,
+  type ResultStore,
+  type TaskQueue,
+  type TokenVerifier,
+} from '@visionq/core';
 import type { BufferPool } from '@visionq/core/buffer-pool';
 import type { ImageInfo } from '@visionq/image-preprocess';
 import { requireUser } from './http/auth.js';
 import { errorHandler } from './http/errors.js';
 import type { UploadLimiter } from './http/rate-limit.js';
 import type { Metrics } from './metrics.js';
+import { cancelRoute } from './routes/cancel.js';
 import { opsRoutes } from './routes/ops.js';
 import { predictRoute } from './routes/predict.js';
 import { resultRoute } from './routes/result.js';
@@ -21,6 +28,8 @@ export interface AppDeps {
   verifier: TokenVerifier;
   queue: TaskQueue;
   store: ResultStore;
+  /** Refuses uploads beyond `MAX_QUEUED_TASKS` before their body is read. */
+  ceiling: QueueCeiling;
   /** Header-only sniffing: type by magic bytes, dimensions, pixel limit. Throws typed errors. */
   inspectImage: (bytes: Uint8Array) => Promise<ImageInfo>;
   limitUploads: UploadLimiter;
@@ -81,6 +90,7 @@ export function createApp(deps: AppDeps): Express {
   app.use('/result', authenticated);
   app.use(predictRoute(deps));
   app.use(resultRoute(deps));
+  app.use(cancelRoute(deps));
   // Last: its static files cost a file-system call on libuv's pool, where image decoding queues; API requests
   // must never wait behind that.
   if (deps.settings.tryPage) app.use(tryPageRoutes(deps, PUBLIC_DIR));

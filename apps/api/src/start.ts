@@ -1,4 +1,5 @@
 import type { Server } from 'node:http';
+import { QueueCeiling } from '@visionq/core';
 import { configureSharp, inspect } from '@visionq/image-preprocess';
 import type { Infrastructure } from '@visionq/service-kit';
 import type { Logger } from 'pino';
@@ -38,8 +39,12 @@ export async function startApi({
     ...(config.SHARP_CONCURRENCY > 0 ? { concurrency: config.SHARP_CONCURRENCY } : {}),
   });
   const verifier = createVerifier(config, logger);
+  const ceiling = new QueueCeiling({ queue: infrastructure.queue, maxQueued: config.MAX_QUEUED_TASKS });
+  // A queue already full at start-up is refused from the first request; unreachable, the broker decides.
+  await ceiling.refresh().catch(() => undefined);
   const app = createApp({
     verifier,
+    ceiling,
     queue: infrastructure.queue,
     store: infrastructure.store,
     inspectImage: (bytes) => inspect(bytes, { maxPixels: config.MAX_PIXELS }),
@@ -57,6 +62,7 @@ export async function startApi({
     },
   });
   const http = await listen(app, { host: config.HOST, port: config.PORT }).catch(async (error: unknown) => {
+    await ceiling.close();
     await verifier.close();
     throw error;
   });
@@ -66,6 +72,7 @@ export async function startApi({
     url: http.url,
     async stop() {
       await http.close(config.SHUTDOWN_TIMEOUT_MS);
+      await ceiling.close();
       await verifier.close();
     },
   };

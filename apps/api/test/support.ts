@@ -6,6 +6,7 @@ import {
   InMemoryBroker,
   InMemoryResultStore,
   InMemoryTaskQueue,
+  QueueCeiling,
   StaticTokenVerifier,
   type ResultStore,
   type TaskQueue,
@@ -39,11 +40,17 @@ export interface TestService {
   uploads: BufferPool;
   logs: string[];
   processor: TaskProcessor;
+  classifier: FakeClassifier;
+  metrics: ReturnType<typeof createMetrics>;
   close(): Promise<void>;
 }
 
 export interface TestServiceOptions {
   maxUploadBytes?: number;
+  /** `MAX_QUEUED_TASKS`; default 1000. */
+  maxQueued?: number;
+  /** The store's task deadline, ms; default none. */
+  taskDeadlineMs?: number;
   rateLimitPerMin?: number;
   worker?: boolean;
   queue?: TaskQueue;
@@ -62,8 +69,16 @@ export async function createTestService(options: TestServiceOptions = {}): Promi
   const broker = new InMemoryBroker();
   // As the all-in-one wires them: uploads in pooled buffers, which the queue holds until each task ended.
   const uploads = new BufferPool({ maxFreeBytes: 64 * 1024 * 1024 });
-  const queue = options.queue ?? new InMemoryTaskQueue({ broker, copyImages: false, imageHolder: uploads });
-  const store = new InMemoryResultStore({ resultTtlMs: 60_000, pendingTtlMs: 60_000 });
+  const maxQueued = options.maxQueued ?? 1000;
+  const queue =
+    options.queue ??
+    new InMemoryTaskQueue({ broker, copyImages: false, imageHolder: uploads, maxLength: maxQueued });
+  const store = new InMemoryResultStore({
+    resultTtlMs: 60_000,
+    pendingTtlMs: 60_000,
+    ...(options.taskDeadlineMs !== undefined && { taskDeadlineMs: options.taskDeadlineMs }),
+  });
+  const ceiling = new QueueCeiling({ queue, maxQueued });
   const classifier = new FakeClassifier({ model: MODEL, delayMs: options.classifierDelayMs ?? 0 });
   const verifier = new StaticTokenVerifier({ [TOKENS.alice]: 'alice', [TOKENS.bob]: 'bob' });
   const metrics = createMetrics();
@@ -71,6 +86,7 @@ export async function createTestService(options: TestServiceOptions = {}): Promi
     verifier,
     queue,
     store,
+    ceiling,
     inspectImage: (bytes) => inspect(bytes, { maxPixels: 40_000_000 }),
     limitUploads: createUploadLimiter({ perMinute: options.rateLimitPerMin ?? 0 }),
     uploads,
@@ -99,8 +115,11 @@ export async function createTestService(options: TestServiceOptions = {}): Promi
     uploads,
     logs,
     processor,
+    classifier,
+    metrics,
     close: async () => {
       await processor.stop();
+      await ceiling.close();
       await Promise.all([queue.close(), store.close(), verifier.close(), classifier.close()]);
     },
   };

@@ -1,5 +1,11 @@
 import type { Request, Response } from 'express';
-import { InvalidRequestError, isTerminal, type ResultRecord, type ResultStore } from '@visionq/core';
+import {
+  InvalidRequestError,
+  NotFoundError,
+  isTerminal,
+  type ResultRecord,
+  type ResultStore,
+} from '@visionq/core';
 import { pendingBody, terminalBody } from './result-body.js';
 
 export const MAX_WAIT_SECONDS = 30;
@@ -38,6 +44,8 @@ export async function answerTask(
   if (wait > 0 && !isTerminal(latest.status)) {
     latest = (await store.waitFor(latest.task_id, wait * 1000, clientGone(res))) ?? latest;
   }
+  // Taken back by its owner while this request waited: gone, as for a GET afterwards.
+  if (latest.status === 'cancelled') throw new NotFoundError('task not found');
   if (latest.status === 'succeeded' || latest.status === 'failed') {
     res.status(200).json(terminalBody(latest, req));
     return;

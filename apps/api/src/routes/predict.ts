@@ -1,5 +1,5 @@
 import { Router } from 'express';
-import { InvalidRequestError } from '@visionq/core';
+import { InvalidRequestError, QueueFullError, type Admission } from '@visionq/core';
 import type { AppDeps } from '../app.js';
 import { readUpload } from '../http/upload.js';
 import { answerTask, waitSeconds } from '../http/wait.js';
@@ -9,7 +9,15 @@ const IDEMPOTENCY_KEY = /^[\x21-\x7e]{1,255}$/;
 
 /** POST /predict: validate the upload, submit the task, answer 202 (or the result, with ?wait). */
 export function predictRoute(deps: AppDeps): Router {
-  const { store, limitUploads, inspectImage, uploads } = deps;
+  const { store, limitUploads, inspectImage, uploads, ceiling, metrics } = deps;
+  const admit = (): Admission => {
+    try {
+      return ceiling.admit();
+    } catch (error) {
+      if (error instanceof QueueFullError) metrics.queueFull.inc({ by: 'api' });
+      throw error;
+    }
+  };
   const upload = readUpload(deps.settings.maxUploadBytes, uploads);
 
   return Router().post('/predict', async (req, res) => {
@@ -20,11 +28,22 @@ export function predictRoute(deps: AppDeps): Router {
       throw new InvalidRequestError('Idempotency-Key must be 1–255 visible ASCII characters');
     }
     await limitUploads(uid);
-    const image = await upload(req, res);
+    // Before the body is read: a full queue answers at once, whatever the upload's size.
+    const admission = admit();
+    let image: Uint8Array;
+    try {
+      image = await upload(req, res);
+    } catch (error) {
+      admission.abandoned();
+      throw error;
+    }
     let record;
     try {
-      const { type } = await inspectImage(image);
-      record = await submitTask(deps, { uid, image, type, idempotencyKey }, req.log);
+      const { type } = await inspectImage(image).catch((error: unknown) => {
+        admission.abandoned();
+        throw error;
+      });
+      record = await submitTask(deps, { uid, image, type, idempotencyKey }, admission, req.log);
     } finally {
       // Queued (the queue retained it, or copied it) or refused: either way this request is done with it.
       uploads.release(image);

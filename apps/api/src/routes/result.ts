@@ -17,7 +17,8 @@ export function resultRoute({ store }: AppDeps): Router {
     const notFound = () => new NotFoundError('task not found');
     if (!TaskIdSchema.safeParse(taskId).success) throw notFound();
     const record = await store.get(taskId);
-    if (!record || record.owner !== res.locals.uid) throw notFound();
+    // A cancelled task was taken back by its owner: gone, as SPEC asks of a GET after DELETE.
+    if (!record || record.owner !== res.locals.uid || record.status === 'cancelled') throw notFound();
     await answerTask(req, res, { store, record, wait, pending: { 'Retry-After': String(POLL_AFTER_S) } });
   });
 }

@@ -1,6 +1,6 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import { describe, expect, it } from 'vitest';
-import { repoPath } from '../../src/paths.js';
+import { repoPath } from '@visionq/service-kit';
 import { startProcess, waitForOutput, type ServiceProcess } from '../e2e/processes.js';
 import { tokenFor } from '../e2e/http-suite.js';
 import { alive, Cluster, outputs } from './cluster.js';
