@@ -1,4 +1,6 @@
+import { execFile } from 'node:child_process';
 import { setTimeout as sleep } from 'node:timers/promises';
+import { promisify } from 'node:util';
 import { describe, expect, it } from 'vitest';
 import { repoPath } from '@visionq/service-kit';
 import { startProcess, waitForOutput, type ServiceProcess } from '../e2e/processes.js';
@@ -26,6 +28,22 @@ async function submit(api: string, bytes: Uint8Array): Promise<string> {
 async function result(api: string, taskId: string, wait = 0) {
   const response = await fetch(`${api}/result/${taskId}?wait=${wait}`, { headers: auth });
   return { status: response.status, body: (await response.json()) as Record<string, unknown> };
+}
+
+/** The broker's own ceiling, as an operator sets it: a policy (a quorum queue refuses once over max-length). */
+async function queueLimit(queue: string, maxQueued: number | undefined): Promise<void> {
+  const args =
+    maxQueued === undefined
+      ? ['clear_policy', queue]
+      : [
+          'set_policy',
+          '--apply-to',
+          'queues',
+          queue,
+          `^${queue.replace(/\./g, '\\.')}$`,
+          JSON.stringify({ 'max-length': maxQueued - 1 }),
+        ];
+  await promisify(execFile)('rabbitmqctl', ['-q', ...args], { timeout: 30_000 });
 }
 
 function startKillable(cluster: Cluster, n: number): ServiceProcess {
@@ -118,6 +136,50 @@ describe.skipIf(servers.skip)('faults: every task ends', () => {
       expect(alive(worker)).toBe(true);
     } finally {
       await cluster.close();
+    }
+  });
+
+  it('MAX_QUEUED_TASKS=50 with no worker: exactly 50 uploads 202, the rest 503 + Retry-After; a worker then ends all 50, none lost, none extra', async () => {
+    const cluster = Cluster.create('ceiling', servers.urls, { MAX_QUEUED_TASKS: '50' });
+    await queueLimit(cluster.queue, 50);
+    try {
+      const api = await cluster.startApi();
+      const photo = samples()[0]!.bytes;
+      const answers = await Promise.all(
+        Array.from({ length: 80 }, async () => {
+          const form = new FormData();
+          form.append('image', new Blob([photo], { type: 'image/jpeg' }), 'photo.jpg');
+          const response = await fetch(`${api.url}/predict`, { method: 'POST', headers: auth, body: form });
+          return {
+            status: response.status,
+            retryAfter: response.headers.get('retry-after'),
+            body: (await response.json()) as { task_id?: string; error?: { code: string } },
+          };
+        }),
+      );
+      const accepted = answers.filter((a) => a.status === 202);
+      const refused = answers.filter((a) => a.status === 503);
+      expect(accepted).toHaveLength(50);
+      expect(refused).toHaveLength(30);
+      for (const answer of refused) {
+        expect(answer.body.error?.code).toBe('queue_full');
+        expect(Number(answer.retryAfter)).toBeGreaterThan(0);
+      }
+      // Count messages and records: one each per 202, nothing for a 503.
+      expect(await cluster.broker.depth(cluster.queue)).toBe(50);
+      const ids = new Set(accepted.map((a) => a.body.task_id as string));
+      const records = await readRecords(cluster.urls.redis, cluster.prefix);
+      expect(new Set(records.keys())).toEqual(ids);
+      expect((await fetch(`${api.url}/readyz`)).status).toBe(200);
+
+      await cluster.startWorker();
+      const ended = await Promise.all([...ids].map((id) => result(api.url, id, 30)));
+      expect(ended.map((answer) => answer.body.status)).toEqual([...ids].map(() => 'succeeded'));
+      expect(await cluster.broker.depth(cluster.queue)).toBe(0);
+      expect((await readRecords(cluster.urls.redis, cluster.prefix)).size).toBe(50);
+    } finally {
+      await cluster.close();
+      await queueLimit(cluster.queue, undefined).catch(() => undefined);
     }
   });
 });
