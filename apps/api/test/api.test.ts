@@ -303,7 +303,7 @@ describe('POST /predict: idempotency and rate limit', () => {
 
 describe('GET /result/{task_id}', () => {
   it('queued → 202 with Retry-After; then succeeded → 200 with result, model, times', async () => {
-    const { app, processor } = await service({ worker: false });
+    const { app, worker } = await service({ worker: false });
     const { body } = await request(app)
       .post('/predict')
       .set(auth())
@@ -312,7 +312,7 @@ describe('GET /result/{task_id}', () => {
     expect(pending.status).toBe(202);
     expect(pending.headers['retry-after']).toBe('1');
     expect(PendingBodySchema.parse(pending.body)).toEqual({ task_id: body.task_id, status: 'queued' });
-    await processor.start();
+    await worker.start();
     const done = await request(app).get(`/result/${body.task_id}?wait=5`).set(auth());
     expect(done.status).toBe(200);
     const result = SucceededBodySchema.parse(done.body);
@@ -375,7 +375,7 @@ describe('GET /result/{task_id}', () => {
   });
 
   it('long-poll answers within 50 ms of completion', async () => {
-    const { app, store, processor } = await service({ worker: false });
+    const { app, store } = await service({ worker: false });
     const { body } = await request(app)
       .post('/predict')
       .set(auth())
@@ -390,7 +390,6 @@ describe('GET /result/{task_id}', () => {
     const answeredAt = performance.now();
     expect(FailedBodySchema.parse(res.body).status).toBe('failed');
     expect(answeredAt - completedAt).toBeLessThan(50);
-    void processor;
   });
 });
 

@@ -4,6 +4,10 @@ import { afterEach } from 'vitest';
 import {
   FakeClassifier,
   InMemoryBroker,
+  isTerminal,
+  isTransient,
+  type Classifier,
+  type Consumption,
   InMemoryResultStore,
   InMemoryTaskQueue,
   QueueCeiling,
@@ -13,7 +17,6 @@ import {
 } from '@visionq/core';
 import { BufferPool } from '@visionq/core/buffer-pool';
 import { inspect } from '@visionq/image-preprocess';
-import { createTaskProcessor, type TaskProcessor } from '@visionq/task-processor';
 import { createApp, type AppDeps } from '../src/app.js';
 import { createUploadLimiter } from '../src/http/rate-limit.js';
 import { createLogger } from '@visionq/service-kit';
@@ -39,7 +42,8 @@ export interface TestService {
   /** Where uploads are read into, as in the all-in-one. */
   uploads: BufferPool;
   logs: string[];
-  processor: TaskProcessor;
+  /** The in-process worker; started already unless the service was created with `worker: false`. */
+  worker: FakeWorker;
   classifier: FakeClassifier;
   metrics: ReturnType<typeof createMetrics>;
   close(): Promise<void>;
@@ -98,15 +102,8 @@ export async function createTestService(options: TestServiceOptions = {}): Promi
       tryPageToken: () => TOKENS.alice,
     },
   };
-  const processor = createTaskProcessor({
-    queue,
-    store,
-    classifier,
-    prefetch: 8,
-    maxBatch: 4,
-    maxDelayMs: 2,
-  });
-  if (options.worker !== false) await processor.start();
+  const worker = fakeWorker({ queue, store, classifier });
+  if (options.worker !== false) await worker.start();
   return {
     app: createApp(deps),
     store,
@@ -114,13 +111,61 @@ export async function createTestService(options: TestServiceOptions = {}): Promi
     broker,
     uploads,
     logs,
-    processor,
+    worker,
     classifier,
     metrics,
     close: async () => {
-      await processor.stop();
+      await worker.stop();
       await ceiling.close();
       await Promise.all([queue.close(), store.close(), verifier.close(), classifier.close()]);
+    },
+  };
+}
+
+export interface FakeWorker {
+  start(): Promise<void>;
+  /** Stops taking tasks and resolves once every task in hand has been stored and acknowledged. */
+  stop(): Promise<void>;
+}
+
+/**
+ * The least of a worker that the API's tests need: for each delivered task, mark it `processing` (a task that
+ * already ended is only acknowledged), classify its image, store the outcome, and only then let the queue
+ * acknowledge it. Batching, store retries and metrics belong to the real loop, `@visionq/task-processor`, tested
+ * in its own package and, behind this API, in the all-in-one's tests.
+ */
+function fakeWorker(deps: { queue: TaskQueue; store: ResultStore; classifier: Classifier }): FakeWorker {
+  const { queue, store, classifier } = deps;
+  const model = { name: classifier.model.name, version: classifier.model.version };
+  let consumption: Consumption | undefined;
+  return {
+    async start() {
+      consumption ??= await queue.consume(
+        async ({ message: { taskId, owner }, image }) => {
+          const current = await store.markProcessing(taskId);
+          if (current && isTerminal(current.status)) return;
+          const [classification] = await classifier.classify([image]);
+          if (!classification) throw new Error('the classifier returned no result');
+          if (classification.ok) {
+            await store.complete(taskId, owner, {
+              status: 'succeeded',
+              result: classification.prediction,
+              model,
+            });
+            return;
+          }
+          // As the real loop: a transient failure goes back to the queue, a permanent one ends the task.
+          if (isTransient(classification.error)) throw classification.error;
+          const { code, message } = classification.error;
+          await store.complete(taskId, owner, { status: 'failed', error: { code, message }, model });
+        },
+        { prefetch: 8 },
+      );
+    },
+    async stop() {
+      const running = consumption;
+      consumption = undefined;
+      await running?.stop();
     },
   };
 }

@@ -28,7 +28,7 @@ function countClassified(classifier: { classify: (images: readonly Uint8Array[])
 
 describe('MAX_QUEUED_TASKS', () => {
   it('with no worker, exactly the ceiling is accepted, the rest 503 with Retry-After; a worker then ends all of them', async () => {
-    const { app, queue, store, processor } = await service({ worker: false, maxQueued: 50 });
+    const { app, queue, store, worker } = await service({ worker: false, maxQueued: 50 });
     const photo = await jpeg();
     const answers = await Promise.all(Array.from({ length: 70 }, () => submit(app, photo)));
     const accepted = answers.filter((res) => res.status === 202);
@@ -48,7 +48,7 @@ describe('MAX_QUEUED_TASKS', () => {
     expect(text).toMatch(/visionq_api_queue_full_total\{by="api"\} 20/);
     expect((await request(app).get('/readyz')).status).toBe(200);
 
-    await processor.start();
+    await worker.start();
     const ended = await Promise.all(ids.map((id) => request(app).get(`/result/${id}?wait=20`).set(auth())));
     expect(ended.map((res) => res.body.status)).toEqual(ids.map(() => 'succeeded'));
     expect(await queue.depth()).toBe(0);
@@ -92,7 +92,7 @@ describe('MAX_QUEUED_TASKS', () => {
 
 describe('DELETE /result/{task_id}', () => {
   it('a task taken back while queued is never classified; 204, then 404 for GET and DELETE', async () => {
-    const { app, processor, classifier, store } = await service({ worker: false });
+    const { app, worker, classifier, store } = await service({ worker: false });
     const classified = countClassified(classifier);
     const kept = PendingBodySchema.parse((await submit(app, await noisyJpeg(60, 40))).body).task_id;
     const taken = PendingBodySchema.parse((await submit(app, await noisyJpeg(61, 40))).body).task_id;
@@ -101,7 +101,7 @@ describe('DELETE /result/{task_id}', () => {
     expect(res.text).toBe('');
     expect((await request(app).get(`/result/${taken}`).set(auth())).status).toBe(404);
     expect((await request(app).delete(`/result/${taken}`).set(auth())).status).toBe(404);
-    await processor.start();
+    await worker.start();
     expect((await request(app).get(`/result/${kept}?wait=10`).set(auth())).body.status).toBe('succeeded');
     await eventually(async () => (await store.get(taken))?.status === 'cancelled', 2000, 'the tombstone');
     expect(classified()).toBe(1);
