@@ -157,9 +157,7 @@ export class InMemoryTaskQueue implements TaskQueue {
 
   async consume(handler: TaskHandler, options: ConsumeOptions): Promise<Consumption> {
     this.#assertOpen();
-    if (!Number.isInteger(options.prefetch) || options.prefetch < 1) {
-      throw new InvalidRequestError('prefetch must be a positive integer');
-    }
+    assertPrefetch(options.prefetch);
     const consumer: ConsumerState = {
       handler,
       prefetch: options.prefetch,
@@ -181,9 +179,7 @@ export class InMemoryTaskQueue implements TaskQueue {
 
   async consumeDeadLetters(handler: DeadLetterHandler, options: ConsumeOptions): Promise<Consumption> {
     this.#assertOpen();
-    if (!Number.isInteger(options.prefetch) || options.prefetch < 1) {
-      throw new InvalidRequestError('prefetch must be a positive integer');
-    }
+    assertPrefetch(options.prefetch);
     const consumer: FeedConsumer = {
       handler,
       prefetch: options.prefetch,
@@ -251,6 +247,11 @@ export class InMemoryTaskQueue implements TaskQueue {
   #assertOpen(): void {
     if (this.#closed) throw new UnavailableError('queue is closed');
   }
+}
+
+function assertPrefetch(prefetch: number): void {
+  if (!Number.isInteger(prefetch) || prefetch < 1)
+    throw new InvalidRequestError('prefetch must be a positive integer');
 }
 
 function requeue(state: QueueState, envelope: Envelope): void {
