@@ -21,8 +21,8 @@ RESAMPLE = [Image.BILINEAR, Image.BICUBIC, Image.LANCZOS, Image.BOX]
 # What differs between the training and held-out sets besides the seed: the held-out scenes are drawn at a
 # larger size (so downscaling, not drawing, sets the detail), compressed harder, and lettered in unseen fonts.
 SETTINGS = {
-    "train": {"short_side": (96, 160), "jpeg": (25, 95), "size": (0.2, 0.95)},
-    "heldout": {"short_side": (160, 240), "jpeg": (15, 90), "size": (0.2, 0.95)},
+    "train": {"short_side": (112, 200), "jpeg": (25, 95), "size": (0.15, 0.9)},
+    "heldout": {"short_side": (180, 280), "jpeg": (15, 90), "size": (0.15, 0.9)},
 }
 
 
@@ -168,36 +168,109 @@ def light(img, rng):
     return arr
 
 
+def cast_shadow(arr, rng):
+    """The soft shadow of something out of frame (a tree, a building, a pole) falling across part of the scene."""
+    h, w = arr.shape[:2]
+    mask = Image.new("L", (w, h), 0)
+    d = ImageDraw.Draw(mask)
+    if rng.random() < 0.5:
+        # A band, like the shadow of a pole or an edge of a building.
+        x0, x1 = rng.uniform(-0.2, 1.0) * w, rng.uniform(-0.2, 1.0) * w
+        bw = rng.uniform(0.05, 0.4) * w
+        d.polygon([(x0, 0), (x0 + bw, 0), (x1 + bw, h), (x1, h)], fill=255)
+    else:
+        for _ in range(rng.randint(3, 9)):
+            r = rng.uniform(0.05, 0.25) * min(w, h)
+            cx, cy = rng.uniform(0, w), rng.uniform(0, h)
+            d.ellipse([cx - r, cy - r, cx + r, cy + r], fill=255)
+    mask = mask.filter(ImageFilter.GaussianBlur(rng.uniform(1, 0.03 * min(w, h) + 1)))
+    depth = rng.uniform(0.3, 0.65)
+    return arr * (1 - depth * np.asarray(mask, np.float32)[..., None] / 255)
+
+
+def motion_kernel(rng):
+    """A straight smear of 3 or 5 px in any of four directions: a hand-held phone moving during the exposure.
+
+    Pillow's kernels stop at 5x5; applying one twice gives the longer smears."""
+    k = rng.choice([3, 5])
+    kernel = [0.0] * (k * k)
+    direction = rng.randrange(4)
+    for i in range(k):
+        r, c = [(k // 2, i), (i, k // 2), (i, i), (i, k - 1 - i)][direction]
+        kernel[r * k + c] = 1.0
+    return ImageFilter.Kernel((k, k), kernel, scale=k)
+
+
 def degrade(arr, rng, settings):
     """Camera noise, focus or motion blur, and the JPEG compression of an upload."""
     if rng.random() < 0.6:
-        arr = arr + np.random.default_rng(rng.getrandbits(32)).normal(0, rng.uniform(1, 12), arr.shape)
+        gen = np.random.default_rng(rng.getrandbits(32))
+        arr = arr + gen.standard_normal(arr.shape, dtype=np.float32) * rng.uniform(1, 12)
     img = Image.fromarray(arr.clip(0, 255).astype(np.uint8))
     blur = rng.random()
-    if blur < 0.35:
+    if blur < 0.3:
         img = img.filter(ImageFilter.GaussianBlur(rng.uniform(0.3, 1.6)))
     elif blur < 0.5:
-        k = 5
-        kernel = [0.0] * (k * k)
-        if rng.random() < 0.5:
-            for i in range(k):
-                kernel[2 * k + i] = 1
-        else:
-            for i in range(k):
-                kernel[i * k + i] = 1
-        img = img.filter(ImageFilter.Kernel((k, k), kernel, scale=k))
+        kernel = motion_kernel(rng)
+        for _ in range(rng.choice([1, 1, 2])):
+            img = img.filter(kernel)
     buf = io.BytesIO()
     img.save(buf, "JPEG", quality=rng.randint(*settings["jpeg"]))
     buf.seek(0)
     return Image.open(buf).convert("RGB")
 
 
-def scene(class_id, rng, fonts, settings, out_size):
-    """One photo-like scene with the sign, as an `out_size` square uint8 RGB array."""
-    aw, ah = rng.choice(ASPECTS)
+def canvas_size(rng, settings, aspects=ASPECTS):
+    aw, ah = rng.choice(aspects)
     short = rng.randint(*settings["short_side"])
-    w, h = (short * aw // ah, short) if aw >= ah else (short, short * ah // aw)
-    img = background(w, h, rng, fonts)
+    return (short * aw // ah, short) if aw >= ah else (short, short * ah // aw)
+
+
+def photo_background(photo, w, h, rng, whole=False):
+    """A `w`x`h` view of a photograph: the whole frame squeezed to that shape, or a crop of 25–100 % of it."""
+    ph, pw = photo.shape[:2]
+    if whole:
+        box = (0, 0, pw, ph)
+    else:
+        # The largest crop of the target's aspect ratio that fits, scaled down, anywhere in the photo.
+        fit = min(pw / w, ph / h)
+        k = fit * math.sqrt(rng.uniform(0.25, 1.0))
+        cw, ch = w * k, h * k
+        x0, y0 = rng.uniform(0, pw - cw), rng.uniform(0, ph - ch)
+        box = (x0, y0, x0 + cw, y0 + ch)
+    img = Image.fromarray(photo).resize((w, h), Image.BILINEAR, box=box)
+    if rng.random() < 0.5:
+        img = img.transpose(Image.FLIP_LEFT_RIGHT)
+    return img
+
+
+def finish(img, rng, settings, out_size):
+    """Light, shadow, camera and upload, then the preprocessing's stretch to the model's square input."""
+    arr = light(img, rng)
+    if rng.random() < 0.35:
+        arr = cast_shadow(arr, rng)
+    img = degrade(arr, rng, settings)
+    img = img.resize((out_size, out_size), rng.choice(RESAMPLE))
+    return np.asarray(img, dtype=np.uint8)
+
+
+def add_pole(d, x, y, sw, sh, h, rng):
+    pole_w = max(2, int(sw * rng.uniform(0.05, 0.09)))
+    grey = rng.randint(70, 190)
+    d.rectangle([x + sw / 2 - pole_w / 2, y + sh / 2, x + sw / 2 + pole_w / 2, h], fill=(grey, grey, grey + 5))
+
+
+def scene(class_id, rng, fonts, settings, out_size, photos=None):
+    """One photo-like scene with the sign, as an `out_size` square uint8 RGB array.
+
+    With `photos`, the background is a real photograph (a crop of one, or the whole frame) with probability
+    settings["photo"]; otherwise it is drawn clutter.
+    """
+    w, h = canvas_size(rng, settings)
+    if photos and rng.random() < settings.get("photo", 0):
+        img = photo_background(rng.choice(photos), w, h, rng, whole=rng.random() < 0.2)
+    else:
+        img = background(w, h, rng, fonts)
     lo, hi = settings["size"]
     size = max(12, int(min(w, h) * math.exp(rng.uniform(math.log(lo), math.log(hi)))))
     sign = warp_sign(draw_sign(class_id, size, rng, fonts), rng)
@@ -207,9 +280,7 @@ def scene(class_id, rng, fonts, settings, out_size):
     y = int(rng.uniform(-0.1 * sh, h - 0.9 * sh)) if h > sh else (h - sh) // 2
     d = ImageDraw.Draw(img)
     if rng.random() < 0.7:
-        pole_w = max(2, int(sw * rng.uniform(0.05, 0.09)))
-        grey = rng.randint(70, 190)
-        d.rectangle([x + sw / 2 - pole_w / 2, y + sh / 2, x + sw / 2 + pole_w / 2, h], fill=(grey, grey, grey + 5))
+        add_pole(d, x, y, sw, sh, h, rng)
     if rng.random() < 0.3:
         # A plain plate behind the sign (back of another sign, a board): a frame edge around it.
         m = int(sw * rng.uniform(0.02, 0.08))
@@ -223,7 +294,33 @@ def scene(class_id, rng, fonts, settings, out_size):
     img.paste(sign, (x, y), sign)
     if rng.random() < 0.3:
         occlude(img, (x, y, x + sw, y + sh), rng)
-    arr = light(img, rng)
-    img = degrade(arr, rng, settings)
-    img = img.resize((out_size, out_size), rng.choice(RESAMPLE))
-    return np.asarray(img, dtype=np.uint8)
+    return finish(img, rng, settings, out_size)
+
+
+def empty_scene(rng, fonts, settings, out_size, photos):
+    """A scene with no sign: mostly a real photograph (crop or whole frame), sometimes drawn clutter.
+
+    Now and then a bare pole or a blank plate is added, so that the model learns the sign, not the pole.
+    """
+    if photos and rng.random() < settings.get("photo_empty", 0.8):
+        photo = rng.choice(photos)
+        if rng.random() < 0.35:
+            # The whole picture at its own aspect ratio, as a user would upload it.
+            ph, pw = photo.shape[:2]
+            short = rng.randint(*settings["short_side"])
+            w, h = (round(short * pw / ph), short) if pw >= ph else (short, round(short * ph / pw))
+            img = photo_background(photo, w, h, rng, whole=True)
+        else:
+            w, h = canvas_size(rng, settings)
+            img = photo_background(photo, w, h, rng)
+    else:
+        w, h = canvas_size(rng, settings)
+        img = background(w, h, rng, fonts)
+    if rng.random() < 0.2:
+        d = ImageDraw.Draw(img)
+        sw = int(min(w, h) * rng.uniform(0.15, 0.6))
+        x, y = rng.uniform(0, w - sw), rng.uniform(0, h - sw)
+        add_pole(d, x, y, sw, sw, h, rng)
+        if rng.random() < 0.5:
+            d.rectangle([x, y, x + sw, y + sw * rng.uniform(0.5, 1)], fill=rand_color(rng, 20))
+    return finish(img, rng, settings, out_size)

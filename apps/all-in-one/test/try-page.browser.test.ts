@@ -1,4 +1,4 @@
-import { mkdirSync, readFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync } from 'node:fs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { launchChromium, type HeadlessChromium, type Page } from '@visionq/test-support/chromium';
 import { repoPath } from '@visionq/service-kit';
@@ -15,6 +15,8 @@ import {
 
 const SAMPLES = repoPath('models/traffic-signs/samples');
 const SCREENSHOTS = repoPath('test-results/screenshots');
+// A photograph with no sign in it, from Debian's lomiri-wallpapers-20.04 (CI installs it; skipped without it).
+const NO_SIGN_PHOTO = '/usr/share/backgrounds/Fossa_by_Jasper_Roks.jpg';
 const SVG = Buffer.from('<svg xmlns="http://www.w3.org/2000/svg" width="9" height="9"/>');
 
 describe('try-it page in headless Chromium', () => {
@@ -43,6 +45,21 @@ describe('try-it page in headless Chromium', () => {
     await page.goto(`${url}/`);
     return { page, problems };
   }
+
+  it.skipIf(!existsSync(NO_SIGN_PHOTO))(
+    'a photograph without a sign: "No sign recognised — best guess: …"',
+    async () => {
+      const { page, problems } = await openPage();
+      await page.setInputFiles('#file', NO_SIGN_PHOTO);
+      await page.locator('#bars li').first().waitFor({ timeout: 20_000 });
+      await expect
+        .poll(() => page.locator('#status').innerText())
+        .toMatch(/^No sign recognised — best guess: [A-Z][\w ]+, \d+ %$/);
+      expect(await page.locator('#status').getAttribute('class')).not.toBe('error');
+      expect(problems).toEqual([]);
+      await page.close();
+    },
+  );
 
   it('a stop sign: the photo, the top-k bars, and stop first', async () => {
     const { page, problems } = await openPage();

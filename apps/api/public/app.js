@@ -29,9 +29,20 @@ async function classify(file) {
   }
   if (!res.ok) return status(body.error?.message ?? `HTTP ${res.status}`, true);
   if (body.status === 'failed') return status(`Could not classify this image: ${body.error.message}`, true);
-  status(`${body.result.display ?? body.result.label} — ${(body.result.confidence * 100).toFixed(1)} %`);
+  const { result } = body;
+  const name = (entry) => entry.display ?? entry.label;
+  if (result.recognized === false) {
+    // "No sign recognised — best guess: Stop, 31 %". The best guess is the likeliest label other than the
+    // answer: top_k[0] under the floor, the runner-up when the none label itself came first.
+    const guess = result.top_k.find((entry) => entry.label !== result.label);
+    status(
+      guess
+        ? `${name(result)} — best guess: ${name(guess)}, ${Math.round(guess.confidence * 100)} %`
+        : `${name(result)} — not recognised`,
+    );
+  } else status(`${name(result)} — ${(result.confidence * 100).toFixed(1)} %`);
   $('bars').replaceChildren(
-    ...body.result.top_k.map((entry) => {
+    ...result.top_k.map((entry) => {
       const item = document.createElement('li');
       item.dataset.label = entry.label;
       // Two elements, not two text nodes: adjacent text would merge into one flex item, glued together.

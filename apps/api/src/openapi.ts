@@ -22,6 +22,15 @@ const waitParam = {
   description: `Hold the request up to this many seconds (0–${MAX_WAIT_SECONDS}) for the result`,
   schema: { type: 'number', minimum: 0, maximum: MAX_WAIT_SECONDS },
 };
+const minConfidenceParam = {
+  name: 'min_confidence',
+  in: 'query',
+  required: false,
+  description:
+    "Confidence floor (0–1) for this image, instead of the model's minConfidence: a top guess under it comes " +
+    'back recognized: false',
+  schema: { type: 'number', minimum: 0, maximum: 1 },
+};
 const ended = json(
   { oneOf: [ref('TaskSucceeded'), ref('TaskFailed')] },
   'The task ended (succeeded, or failed with a reason)',
@@ -56,6 +65,7 @@ export function openApiDocument(): object {
           summary: 'Submit an image for classification',
           parameters: [
             waitParam,
+            minConfidenceParam,
             {
               name: 'Idempotency-Key',
               in: 'header',
@@ -82,7 +92,9 @@ export function openApiDocument(): object {
             '202': json(ref('TaskPending'), 'Accepted and queued', {
               Location: { schema: { type: 'string', example: '/result/{task_id}' } },
             }),
-            '400': error('No file, wrong field, more than one file, or a bad parameter'),
+            '400': error(
+              'No file, wrong field, more than one file, or a bad parameter (wait, min_confidence)',
+            ),
             '401': unauthorized,
             '413': error('Larger than the upload limit'),
             '415': error('Not a JPEG, PNG, WebP, GIF, AVIF or TIFF image (by its bytes)'),

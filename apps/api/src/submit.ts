@@ -21,6 +21,8 @@ export interface Submission {
   /** The type sniffed from the bytes. */
   type: ImageType;
   idempotencyKey?: string;
+  /** The request's confidence floor (`?min_confidence=`), carried to the worker with the task. */
+  minConfidence?: number;
 }
 
 export interface SubmitDeps {
@@ -38,12 +40,18 @@ export interface SubmitDeps {
  */
 export async function submitTask(
   { store, queue, ceiling, metrics }: SubmitDeps,
-  { uid, image, type, idempotencyKey: key }: Submission,
+  { uid, image, type, idempotencyKey: key, minConfidence }: Submission,
   admission: Admission,
   log: Logger,
 ): Promise<ResultRecord> {
   const taskId = randomUUID();
-  const fingerprint = key && createHash('sha256').update(image).digest('base64url');
+  // The floor is part of the request: the same key with another floor is another request.
+  const fingerprint =
+    key &&
+    createHash('sha256')
+      .update(image)
+      .update(`\n${minConfidence ?? ''}`)
+      .digest('base64url');
   const created = await store.create(
     newQueuedRecord(taskId, uid),
     key && fingerprint ? { idempotency: { key, fingerprint } } : {},
@@ -60,6 +68,7 @@ export async function submitTask(
     owner: uid,
     contentType: type,
     timestamp: Date.now(),
+    ...(minConfidence === undefined ? {} : { minConfidence }),
     schemaVersion: TASK_MESSAGE_SCHEMA_VERSION,
   };
   try {

@@ -240,6 +240,41 @@ describe('POST /predict: uploads', () => {
     expect(SucceededBodySchema.parse(res.body).result.top_k.length).toBeGreaterThan(0);
   });
 
+  it('?min_confidence reaches the worker: under it, recognized is false and the label is the none label', async () => {
+    const { app } = await service();
+    const image = await jpeg();
+    const strict = await request(app)
+      .post('/predict?wait=5&min_confidence=1')
+      .set({ ...auth(), 'Accept-Language': 'es' })
+      .attach('image', image, 'a.jpg');
+    expect(strict.status).toBe(200);
+    const { result } = SucceededBodySchema.parse(strict.body);
+    expect(result).toMatchObject({
+      recognized: false,
+      label: 'no_sign',
+      display: 'No se reconoce ninguna señal',
+    });
+    expect(result.confidence).toBe(result.top_k[0]?.confidence);
+    expect(MODEL.labels.map((l) => l.id)).toContain(result.top_k[0]?.label);
+    const lenient = await request(app)
+      .post('/predict?wait=5&min_confidence=0')
+      .set(auth())
+      .attach('image', image, 'a.jpg');
+    expect(SucceededBodySchema.parse(lenient.body).result).toMatchObject({
+      recognized: true,
+      label: result.top_k[0]?.label,
+    });
+  });
+
+  it.each(['1.5', '-0.1', 'high', '0x1'])('?min_confidence=%s → 400', async (floor) => {
+    const { app } = await service();
+    const res = await request(app)
+      .post(`/predict?min_confidence=${floor}`)
+      .set(auth())
+      .attach('image', await jpeg(), 'a.jpg');
+    expectError(res, 400, 'invalid_request');
+  });
+
   it.each(['31', '-1', 'soon', '1e3'])('?wait=%s → 400', async (wait) => {
     const { app } = await service();
     const res = await request(app)
@@ -416,6 +451,14 @@ describe('operations', () => {
     expect(Object.keys(openapi.body.components.schemas)).toEqual(
       expect.arrayContaining(['TaskPending', 'TaskSucceeded', 'TaskFailed', 'Error']),
     );
+    const result = openapi.body.components.schemas.TaskSucceeded.properties.result;
+    expect(result.required).toContain('recognized');
+    expect(result.properties.recognized).toMatchObject({ type: 'boolean' });
+    expect(result.properties.recognized.description).toMatch(
+      /floor.*minConfidence.*min_confidence.*noneLabel/s,
+    );
+    const parameters = openapi.body.paths['/predict'].post.parameters.map((p: { name: string }) => p.name);
+    expect(parameters).toContain('min_confidence');
   });
 
   it('readyz → 503 when the store is unreachable', async () => {

@@ -32,6 +32,8 @@ export const MODEL = {
     { id: 'speed_limit_50', names: { en: 'Speed limit 50', es: 'Límite de velocidad 50' } },
     { id: 'yield', names: { en: 'Yield', es: 'Ceda el paso' } },
   ],
+  // No floor by default: every answer is recognised unless a request asks for one (?min_confidence=).
+  noneLabel: { id: 'no_sign', names: { en: 'No sign recognised', es: 'No se reconoce ninguna señal' } },
 };
 
 export interface TestService {
@@ -131,7 +133,7 @@ export interface FakeWorker {
 /**
  * The least of a worker that the API's tests need: for each delivered task, mark it `processing` (a task that
  * already ended is only acknowledged), classify its image, store the outcome, and only then let the queue
- * acknowledge it. Batching, store retries and metrics belong to the real loop, `@visionq/task-processor`, tested
+ * acknowledge it, with the task's own confidence floor when it has one. Batching, store retries and metrics belong to the real loop, `@visionq/task-processor`, tested
  * in its own package and, behind this API, in the all-in-one's tests.
  */
 function fakeWorker(deps: { queue: TaskQueue; store: ResultStore; classifier: Classifier }): FakeWorker {
@@ -141,10 +143,12 @@ function fakeWorker(deps: { queue: TaskQueue; store: ResultStore; classifier: Cl
   return {
     async start() {
       consumption ??= await queue.consume(
-        async ({ message: { taskId, owner }, image }) => {
+        async ({ message: { taskId, owner, minConfidence }, image }) => {
           const current = await store.markProcessing(taskId);
           if (current && isTerminal(current.status)) return;
-          const [classification] = await classifier.classify([image]);
+          // The task's own floor (`?min_confidence=`), as the real loop applies it.
+          const floor = minConfidence === undefined ? {} : { minConfidence };
+          const [classification] = await classifier.classify([image], floor);
           if (!classification) throw new Error('the classifier returned no result');
           if (classification.ok) {
             await store.complete(taskId, owner, {

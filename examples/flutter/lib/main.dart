@@ -95,7 +95,12 @@ class _ClassifyPageState extends State<ClassifyPage> {
           if (_photo != null) Image.memory(_photo!, height: 240, fit: BoxFit.contain),
           if (_message != null) Padding(padding: const EdgeInsets.all(8), child: Text(_message!)),
           if (prediction != null) ...[
-            Text('${prediction.best.name} — ${(prediction.best.confidence * 100).toStringAsFixed(1)} %',
+            // "Stop — 97.3 %", or "No sign recognised — best guess: Stop, 31.0 %".
+            Text(
+                prediction.recognized
+                    ? '${prediction.best.name} — ${(prediction.best.confidence * 100).toStringAsFixed(1)} %'
+                    : '${prediction.best.name} — best guess: ${prediction.bestGuess.name}, '
+                        '${(prediction.bestGuess.confidence * 100).toStringAsFixed(1)} %',
                 style: Theme.of(context).textTheme.titleLarge),
             for (final entry in prediction.topK)
               ListTile(

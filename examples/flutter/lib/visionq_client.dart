@@ -41,11 +41,12 @@ class ScoredLabel {
   String get name => display ?? label;
 }
 
-/// A succeeded task: the best label and the top-k list (best first).
+/// A succeeded task: the answer, whether it was recognised, and the top-k list (best first).
 class Prediction {
   Prediction(Map<String, dynamic> json)
       : taskId = json['task_id'] as String,
         best = ScoredLabel(json['result'] as Map<String, dynamic>),
+        recognized = (json['result'] as Map<String, dynamic>)['recognized'] as bool? ?? true,
         topK = ((json['result'] as Map<String, dynamic>)['top_k'] as List)
             .map((entry) => ScoredLabel(entry as Map<String, dynamic>))
             .toList(),
@@ -53,7 +54,15 @@ class Prediction {
             'v${(json['model'] as Map<String, dynamic>)['version']}';
 
   final String taskId;
+
+  /// The answer; when not [recognized], the model's "none" label (e.g. "No sign recognised") where it has one.
   final ScoredLabel best;
+
+  /// False when the model's best guess was under its confidence floor or was its "none" label.
+  final bool recognized;
+
+  /// The model's best guess, whether or not it was recognised: `topK.first`.
+  ScoredLabel get bestGuess => topK.first;
   final List<ScoredLabel> topK;
   final String model;
 }

@@ -66,7 +66,17 @@ describe('examples/flutter agrees with /openapi.json', () => {
     const { fields } = vocabulary();
     const read = new Set(all(client, /\['([a-z_]+)'\]/g));
     expect([...read].filter((field) => !fields.has(field))).toEqual([]);
-    for (const field of ['task_id', 'status', 'result', 'top_k', 'label', 'confidence', 'display', 'model']) {
+    for (const field of [
+      'task_id',
+      'status',
+      'result',
+      'top_k',
+      'label',
+      'confidence',
+      'display',
+      'recognized',
+      'model',
+    ]) {
       expect(read).toContain(field);
     }
     expect(read).toContain('code');

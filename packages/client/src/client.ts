@@ -1,7 +1,7 @@
 import { errorFromFailedTask } from './errors.js';
 import { imageBody } from './image.js';
 import { taskState } from './bodies.js';
-import { MAX_WAIT_SECONDS, resolveOptions, seconds, type VisionqClientOptions } from './options.js';
+import { MAX_WAIT_SECONDS, fraction, resolveOptions, seconds, type VisionqClientOptions } from './options.js';
 import { abortable } from './timing.js';
 import { send } from './transport.js';
 import { isPending, type EndedTask, type ImageInput, type SucceededTask, type TaskState } from './types.js';
@@ -11,6 +11,8 @@ export interface SubmitOptions {
   idempotencyKey?: string;
   /** Seconds (0–30) the API may hold the request for the result; default 0 (answer at once). */
   wait?: number;
+  /** The confidence floor (0–1) for this photo instead of the model's: a best guess under it is not recognised. */
+  minConfidence?: number;
   signal?: AbortSignal;
 }
 
@@ -23,6 +25,8 @@ export interface ResultOptions {
 export interface ClassifyOptions {
   /** Default: a fresh random key, so that a retried upload never creates a second task. */
   idempotencyKey?: string;
+  /** The confidence floor (0–1) for this photo instead of the model's. */
+  minConfidence?: number;
   /** Aborts the upload or the wait; `AbortSignal.timeout(ms)` bounds the whole call. */
   signal?: AbortSignal;
 }
@@ -48,13 +52,21 @@ export function createVisionqClient(options: VisionqClientOptions): VisionqClien
   const settings = resolveOptions(options);
   const waitQuery = (wait: number | undefined) =>
     wait ? `?wait=${seconds('wait', wait, 0, MAX_WAIT_SECONDS)}` : '';
+  const predictQuery = (wait: number | undefined, minConfidence: number | undefined) => {
+    const query = new URLSearchParams();
+    if (wait) query.set('wait', String(seconds('wait', wait, 0, MAX_WAIT_SECONDS)));
+    if (minConfidence !== undefined)
+      query.set('min_confidence', String(fraction('minConfidence', minConfidence)));
+    const text = query.toString();
+    return text ? `?${text}` : '';
+  };
 
   const client: VisionqClient = {
-    async submit(image, { idempotencyKey, wait, signal } = {}) {
+    async submit(image, { idempotencyKey, wait, minConfidence, signal } = {}) {
       const upload = await imageBody(image);
       const { status, body } = await send(settings, {
         method: 'POST',
-        path: `predict${waitQuery(wait)}`,
+        path: `predict${predictQuery(wait, minConfidence)}`,
         body: upload.body,
         headers: {
           'Content-Type': upload.contentType,
@@ -88,10 +100,11 @@ export function createVisionqClient(options: VisionqClientOptions): VisionqClien
       });
     },
 
-    async classify(image, { idempotencyKey = randomKey(), signal } = {}) {
+    async classify(image, { idempotencyKey = randomKey(), minConfidence, signal } = {}) {
       let task = await client.submit(image, {
         idempotencyKey,
         wait: settings.pollWaitSeconds,
+        ...(minConfidence === undefined ? {} : { minConfidence }),
         ...(signal ? { signal } : {}),
       });
       if (isPending(task)) task = await client.waitFor(task.task_id, signal ? { signal } : {});

@@ -56,6 +56,13 @@ export function seconds(name: string, value: number, min: number, max: number): 
   return value;
 }
 
+export function fraction(name: string, value: number): number {
+  if (typeof value !== 'number' || !(value >= 0 && value <= 1)) {
+    throw new InvalidRequestError(`${name} must be a number from 0 to 1`);
+  }
+  return value;
+}
+
 function count(name: string, value: number): number {
   if (!Number.isInteger(value) || value < 0) throw new InvalidRequestError(`${name} must be an integer ≥ 0`);
   return value;

@@ -20,7 +20,12 @@ export interface PendingTask {
 export interface SucceededTask {
   task_id: string;
   status: 'succeeded';
-  result: ScoredLabel & { top_k: ScoredLabel[] };
+  /**
+   * The answer. `recognized: false` when the model's best guess was under the confidence floor or was its none
+   * label: then `label` is the none label where the model has one (e.g. `no_sign`, "No sign recognised"), else
+   * still the best guess; `confidence` and `top_k[0]` are always the best guess's.
+   */
+  result: ScoredLabel & { recognized: boolean; top_k: ScoredLabel[] };
   model: { name: string; version: string };
   created_at: string;
   completed_at: string;

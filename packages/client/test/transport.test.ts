@@ -11,7 +11,7 @@ const pending = (headers: Record<string, string> = {}) =>
 const succeeded = json(200, {
   task_id: TASK,
   status: 'succeeded',
-  result: { label: 'stop', confidence: 0.9, top_k: [{ label: 'stop', confidence: 0.9 }] },
+  result: { label: 'stop', confidence: 0.9, recognized: true, top_k: [{ label: 'stop', confidence: 0.9 }] },
   model: { name: 'm', version: '1' },
   created_at: new Date().toISOString(),
   completed_at: new Date().toISOString(),
@@ -74,6 +74,16 @@ describe('Retry-After, retries and aborts (against a scripted HTTP server)', () 
     expect(server.seen[0]!.url).toBe('/predict?wait=20');
     expect(server.seen[0]!.headers['idempotency-key']).toMatch(/^[0-9a-f]{32}$/);
     expect(server.seen[0]!.headers['content-type']).toMatch(/^multipart\/form-data; boundary=/);
+  });
+
+  it('a confidence floor goes with the upload as ?min_confidence; one outside 0–1 is refused before sending', async () => {
+    const { server, client } = await setUp([succeeded]);
+    await client.submit(IMAGE, { wait: 5, minConfidence: 0.25 });
+    expect(server.seen[0]!.url).toBe('/predict?wait=5&min_confidence=0.25');
+    await expect(client.submit(IMAGE, { minConfidence: 1.5 })).rejects.toMatchObject({
+      code: 'invalid_request',
+    });
+    expect(server.seen).toHaveLength(1);
   });
 
   it('an abort ends a long-poll at once with the signal’s reason', async () => {

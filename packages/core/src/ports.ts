@@ -185,9 +185,18 @@ export interface LabelInfo {
 
 export interface ModelInfo extends ModelRef {
   labels: readonly LabelInfo[];
+  /** The answer when nothing is recognised, e.g. `no_sign`: one of `labels` or a label of its own. */
+  noneLabel?: LabelInfo;
+  /** The confidence floor (0–1): a best guess under it is not recognised. None means 0. */
+  minConfidence?: number;
 }
 
 export type Classification = { ok: true; prediction: Prediction } | { ok: false; error: VisionqError };
+
+export interface ClassifyOptions {
+  /** Replaces the model's confidence floor for this call (0–1). */
+  minConfidence?: number;
+}
 
 export interface Classifier extends Closeable {
   readonly model: ModelInfo;
@@ -202,7 +211,8 @@ export interface Classifier extends Closeable {
   /**
    * Classifies encoded images (JPEG, PNG, …), one result per image in the same order. An image that cannot be
    * decoded yields `{ ok: false, error: InvalidImageError }` without failing the others. Rejects only when the
-   * classifier itself fails (closed, model error).
+   * classifier itself fails (closed, model error), or with `InvalidRequestError` for a floor outside 0–1.
+   * Every prediction says whether it is `recognized`, by the model's floor and none label (see `recognize`).
    */
-  classify(images: readonly Uint8Array[]): Promise<Classification[]>;
+  classify(images: readonly Uint8Array[], options?: ClassifyOptions): Promise<Classification[]>;
 }

@@ -31,6 +31,8 @@ export const TaskMessageSchema = z.object({
   contentType: ImageTypeSchema,
   /** Milliseconds since the epoch, when the API accepted the upload. */
   timestamp: z.number().int().nonnegative(),
+  /** The request's confidence floor (`?min_confidence=`), replacing the model's for this task. */
+  minConfidence: z.number().min(0).max(1).optional(),
   schemaVersion: z.literal(TASK_MESSAGE_SCHEMA_VERSION),
 });
 export type TaskMessage = z.infer<typeof TaskMessageSchema>;
@@ -53,11 +55,20 @@ export const ScoredLabelSchema = z.object({
 });
 export type ScoredLabel = z.infer<typeof ScoredLabelSchema>;
 
-/** The best label, its confidence, and the top-k list (best first, including the best label). */
+/** A confidence floor: an answer whose best guess is less confident than this is "nothing recognised". */
+export const MinConfidenceSchema = z.number().min(0).max(1);
+
+/**
+ * The answer, its confidence, and the top-k list (best first). `recognized` is false when the best guess,
+ * `top_k[0]`, is under the confidence floor or is the model's none label; `label` is then the none label where
+ * the model has one, else still the best guess. `confidence` is always the best guess's.
+ */
 export const PredictionSchema = ScoredLabelSchema.extend({
+  // Records stored before the field existed were answers nobody doubted.
+  recognized: z.boolean().default(true),
   top_k: z.array(ScoredLabelSchema).min(1),
 });
-export type Prediction = z.infer<typeof PredictionSchema>;
+export type Prediction = z.output<typeof PredictionSchema>;
 
 export const ModelRefSchema = z.object({
   name: z.string().min(1),

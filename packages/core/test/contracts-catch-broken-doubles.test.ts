@@ -1,16 +1,23 @@
 import { describe, expect, it } from 'vitest';
 import {
+  FakeClassifier,
   InMemoryBroker,
   InMemoryResultStore,
   InMemoryStorage,
   InMemoryTaskQueue,
+  type Classification,
+  type ClassifyOptions,
+  type ModelInfo,
   type ResultRecord,
   type TaskOutcome,
   type TaskQueue,
 } from '../src/index.js';
 import {
+  ONE_PIXEL_PNG,
+  classifierContract,
   resultStoreContract,
   taskQueueContract,
+  type ClassifierHarnessFactory,
   type ContractTestFn,
   type ResultStoreHarnessFactory,
   type TaskQueueHarnessFactory,
@@ -148,5 +155,53 @@ describe('the ResultStore contract fails broken stores', () => {
     expect(await failures((it) => resultStoreContract(it, sleepy), 'waitFor wakes the moment')).toHaveLength(
       1,
     );
+  });
+});
+
+/** A FakeClassifier harness whose classifiers answer through `broken` instead of as they should. */
+function classifierHarness(
+  broken: (
+    fake: FakeClassifier,
+    images: readonly Uint8Array[],
+    options?: ClassifyOptions,
+  ) => Promise<Classification[]>,
+): ClassifierHarnessFactory {
+  const wrap = (model?: ModelInfo) => {
+    const fake = new FakeClassifier(model ? { model } : {});
+    return Object.assign(Object.create(fake) as FakeClassifier, {
+      model: fake.model,
+      classify: (images: readonly Uint8Array[], options?: ClassifyOptions) => broken(fake, images, options),
+      close: () => fake.close(),
+    });
+  };
+  return async () => {
+    const classifier = wrap();
+    const png = (n: number) => Uint8Array.from([...ONE_PIXEL_PNG, n]);
+    return {
+      classifier,
+      images: async () => [png(1), png(2), png(3)],
+      undecodable: async () => [new Uint8Array(0)],
+      withRule: async (rule) =>
+        wrap({ name: 'fake', version: '1', labels: classifier.model.labels, ...rule }),
+      cleanup: () => classifier.close(),
+    };
+  };
+}
+
+describe('the Classifier contract fails broken classifiers', () => {
+  it('catches a classifier that ignores the floor given with the call', async () => {
+    const deaf = classifierHarness((fake, images) => fake.classify(images));
+    expect(await failures((it) => classifierContract(it, deaf), 'given with the call')).toHaveLength(1);
+  });
+
+  it('catches a classifier that never names its none label', async () => {
+    const unnamed = classifierHarness(async (fake, images, options) =>
+      (await fake.classify(images, options)).map((result) =>
+        result.ok
+          ? { ok: true, prediction: { ...result.prediction, label: result.prediction.top_k[0]?.label ?? '' } }
+          : result,
+      ),
+    );
+    expect(await failures((it) => classifierContract(it, unnamed), 'name the none label')).toHaveLength(1);
   });
 });

@@ -96,12 +96,19 @@ describe('StaticTokenVerifier', () => {
 describe('FakeClassifier', () => {
   classifierContract(it, async () => {
     const classifier = new FakeClassifier();
+    const others: FakeClassifier[] = [];
     const png = (n: number) => Uint8Array.from([...ONE_PIXEL_PNG, n]);
     return {
       classifier,
       images: async () => [png(1), png(2), png(3)],
       undecodable: async () => [new Uint8Array(0), new TextEncoder().encode('<svg></svg>')],
-      cleanup: () => classifier.close(),
+      withRule: async (rule) => {
+        const { noneLabel: _, minConfidence: __, ...model } = classifier.model;
+        const other = new FakeClassifier({ model: { ...model, ...rule } });
+        others.push(other);
+        return other;
+      },
+      cleanup: () => Promise.all([classifier, ...others].map((c) => c.close())).then(() => undefined),
     };
   });
 });

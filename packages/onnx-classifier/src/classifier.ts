@@ -3,8 +3,10 @@ import {
   InvalidModelError,
   InvalidRequestError,
   UnavailableError,
+  checkMinConfidence,
   type Classification,
   type Classifier,
+  type ClassifyOptions,
   type ModelInfo,
   type Prediction,
 } from '@visionq/core';
@@ -49,10 +51,13 @@ export class OnnxClassifier implements Classifier {
     workers: number;
   }) {
     this.metadata = parts.metadata;
+    const { name, version, labels, noneLabel, minConfidence } = parts.metadata;
     this.model = {
-      name: parts.metadata.name,
-      version: parts.metadata.version,
-      labels: parts.metadata.labels,
+      name,
+      version,
+      labels,
+      ...(noneLabel && { noneLabel }),
+      ...(minConfidence !== undefined && { minConfidence }),
     };
     this.#binding = parts.binding;
     this.#pool = parts.pool;
@@ -68,14 +73,20 @@ export class OnnxClassifier implements Classifier {
     return this.#binding.maxBatch;
   }
 
-  classify(images: readonly Uint8Array[]): Promise<Classification[]> {
+  classify(images: readonly Uint8Array[], options: ClassifyOptions = {}): Promise<Classification[]> {
     if (this.#closing) return Promise.reject(new UnavailableError('classifier is closed'));
-    return this.#track(this.#classify(images));
+    let floor: number;
+    try {
+      floor = this.#floor(options);
+    } catch (error) {
+      return Promise.reject(error as Error);
+    }
+    return this.#track(this.#classify(images, floor));
   }
 
   /** One image; resolves with its prediction, rejects with its error (`InvalidImageError`, …). */
-  async classifyOne(image: Uint8Array): Promise<Prediction> {
-    const [result] = await this.classify([image]);
+  async classifyOne(image: Uint8Array, options?: ClassifyOptions): Promise<Prediction> {
+    const [result] = await this.classify([image], options);
     if (!result?.ok) throw result?.error;
     return result.prediction;
   }
@@ -85,8 +96,14 @@ export class OnnxClassifier implements Classifier {
    * `@visionq/image-preprocess`, or frames from elsewhere): `tensor` must have the model's dtype and dims for its
    * batch size. Its buffer is transferred to the inference thread, not copied: it is unusable afterwards.
    */
-  classifyTensor(tensor: ImageTensor): Promise<Prediction[]> {
+  classifyTensor(tensor: ImageTensor, options: ClassifyOptions = {}): Promise<Prediction[]> {
     if (this.#closing) return Promise.reject(new UnavailableError('classifier is closed'));
+    let floor: number;
+    try {
+      floor = this.#floor(options);
+    } catch (error) {
+      return Promise.reject(error as Error);
+    }
     const spec = this.metadata.preprocess;
     const n = tensor.dims[0];
     const expected = batchDims(spec, n);
@@ -107,7 +124,9 @@ export class OnnxClassifier implements Classifier {
       const rows = Math.min(step, n - start);
       // Within maxBatch the caller's buffer travels as it is; larger batches are cut into copies.
       const data = rows === n ? tensor.data : tensor.data.slice(start * size, (start + rows) * size);
-      runs.push(this.#batches(() => this.#infer({ ...tensor, data, dims: batchDims(spec, rows) }, rows)));
+      runs.push(
+        this.#batches(() => this.#infer({ ...tensor, data, dims: batchDims(spec, rows) }, rows, floor)),
+      );
     }
     return this.#track(Promise.all(runs).then((parts) => parts.flat()));
   }
@@ -125,30 +144,42 @@ export class OnnxClassifier implements Classifier {
     return work;
   }
 
-  async #classify(images: readonly Uint8Array[]): Promise<Classification[]> {
+  /** The call's floor, else the model's; `InvalidRequestError` outside 0–1. */
+  #floor(options: ClassifyOptions): number {
+    return checkMinConfidence(options.minConfidence ?? this.model.minConfidence ?? 0);
+  }
+
+  async #classify(images: readonly Uint8Array[], floor: number): Promise<Classification[]> {
     const results: Classification[] = new Array(images.length);
     const size = this.#binding.maxBatch;
     const chunks: number[][] = [];
     for (let start = 0; start < images.length; start += size)
       chunks.push(Array.from({ length: Math.min(size, images.length - start) }, (_, i) => start + i));
-    await Promise.all(chunks.map((chunk) => this.#batches(() => this.#runBatch(images, chunk, results))));
+    await Promise.all(
+      chunks.map((chunk) => this.#batches(() => this.#runBatch(images, chunk, results, floor))),
+    );
     return results;
   }
 
-  async #runBatch(images: readonly Uint8Array[], chunk: number[], results: Classification[]): Promise<void> {
+  async #runBatch(
+    images: readonly Uint8Array[],
+    chunk: number[],
+    results: Classification[],
+    floor: number,
+  ): Promise<void> {
     const batch = await this.#preprocessor.toBatch(chunk.map((i) => images[i] as Uint8Array));
     batch.errors.forEach((error, j) => {
       if (error) results[chunk[j] as number] = { ok: false, error };
     });
     if (batch.rows.length === 0) return;
-    const predictions = await this.#infer(batch.tensor, batch.rows.length);
+    const predictions = await this.#infer(batch.tensor, batch.rows.length, floor);
     batch.rows.forEach((j, row) => {
       results[chunk[j] as number] = { ok: true, prediction: predictions[row] as Prediction };
     });
   }
 
   /** One `session.run` of `rows` images, in a worker; the tensor's buffer goes with it. */
-  async #infer(tensor: ImageTensor, rows: number): Promise<Prediction[]> {
+  async #infer(tensor: ImageTensor, rows: number, floor: number): Promise<Prediction[]> {
     const scores = await this.#pool.run(tensor, this.#binding.input, this.#binding.output);
     const { labels } = this.metadata;
     if (scores.length !== rows * labels.length)
@@ -158,7 +189,7 @@ export class OnnxClassifier implements Classifier {
     return Array.from({ length: rows }, (_, row) => {
       const slice = scores.subarray(row * labels.length, (row + 1) * labels.length);
       try {
-        return toPrediction(slice, labels, this.metadata.output.kind, this.#topK);
+        return toPrediction(slice, labels, this.metadata.output.kind, this.#topK, this.model, floor);
       } catch (cause) {
         throw new InvalidModelError(`the model returned unusable scores: ${(cause as Error).message}`, {
           cause,

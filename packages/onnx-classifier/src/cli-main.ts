@@ -1,16 +1,20 @@
 import { readFile } from 'node:fs/promises';
 import { parseArgs } from 'node:util';
-import type { Classification, ScoredLabel } from '@visionq/core';
+import { checkMinConfidence, type Classification, type Prediction, type ScoredLabel } from '@visionq/core';
 import { createOnnxClassifier } from './classifier.js';
 
 const USAGE = `usage: visionq-classify [options] <model.onnx> <image…>
 
 Classifies images with an ONNX model and the metadata file beside it (<model>.json), and prints the top-k
-labels of each. Exit status: 0 if every image was classified, 1 if some could not be, 2 if the model could not
-be loaded or the arguments are wrong.
+labels of each. An image whose best guess is under the confidence floor, or is the model's none label, is
+printed as not recognised, with the best guess beside it. Exit status: 0 if every image was classified (whether
+or not anything was recognised), 1 if some could not be, 2 if the model could not be loaded or the arguments
+are wrong.
 
 options:
   --top-k <n>        labels to print per image (default: the metadata's topK)
+  --min-confidence <0..1>
+                     the confidence floor (default: the metadata's minConfidence, else 0)
   --lang <tag>       print display names in this language (default: en)
   --metadata <path>  metadata file (default: the model path with .json)
   --json             one JSON object per image, one per line
@@ -28,7 +32,26 @@ function describe(entry: ScoredLabel, lang: string): string {
   return `${entry.label}${display ? ` (${display})` : ''} ${percent(entry.confidence)}`;
 }
 
-function print(file: string, result: Classification, json: boolean, lang: string, io: CliIo): void {
+/**
+ * `stop (Stop) 97.3%`; not recognised: `no_sign (No sign recognised) 96.0%` when the none label is the best
+ * guess, `no_sign (No sign recognised) — best guess: stop (Stop) 31.0%` under the floor, and without a none
+ * label `not recognised — best guess: stop (Stop) 31.0%`.
+ */
+function answer(prediction: Prediction, noneId: string | undefined, lang: string): string {
+  const best = prediction.top_k[0] as ScoredLabel;
+  if (prediction.recognized || best.label === noneId) return describe(prediction, lang);
+  if (prediction.label !== noneId) return `not recognised — best guess: ${describe(best, lang)}`;
+  const display = prediction.names?.[lang] ?? prediction.names?.en;
+  return `${prediction.label}${display ? ` (${display})` : ''} — best guess: ${describe(best, lang)}`;
+}
+
+function print(
+  file: string,
+  result: Classification,
+  options: { json: boolean; lang: string; noneId: string | undefined },
+  io: CliIo,
+): void {
+  const { json, lang, noneId } = options;
   if (json) {
     io.out(
       JSON.stringify(
@@ -38,7 +61,7 @@ function print(file: string, result: Classification, json: boolean, lang: string
       ),
     );
   } else if (result.ok) {
-    io.out(`${file}: ${describe(result.prediction, lang)}`);
+    io.out(`${file}: ${answer(result.prediction, noneId, lang)}`);
     for (const entry of result.prediction.top_k) io.out(`  ${describe(entry, lang)}`);
   } else {
     io.out(`${file}: error ${result.error.code}: ${result.error.message}`);
@@ -54,6 +77,7 @@ export async function runCli(argv: string[], io: CliIo): Promise<number> {
       allowPositionals: true,
       options: {
         'top-k': { type: 'string' },
+        'min-confidence': { type: 'string' },
         lang: { type: 'string', default: 'en' },
         metadata: { type: 'string' },
         json: { type: 'boolean', default: false },
@@ -75,6 +99,15 @@ export async function runCli(argv: string[], io: CliIo): Promise<number> {
     return 2;
   }
   const topK = values['top-k'] === undefined ? undefined : Number(values['top-k']);
+  let minConfidence: number | undefined;
+  try {
+    const floor = values['min-confidence'];
+    minConfidence =
+      floor === undefined ? undefined : checkMinConfidence(floor.trim() === '' ? NaN : Number(floor));
+  } catch (error) {
+    io.err(`${(error as Error).message.replace('min_confidence', '--min-confidence')}\n\n${USAGE}`);
+    return 2;
+  }
   let classifier;
   try {
     classifier = await createOnnxClassifier({
@@ -91,7 +124,8 @@ export async function runCli(argv: string[], io: CliIo): Promise<number> {
     // Files that cannot be read are reported like images that cannot be decoded; the rest go in one batch.
     const read = await Promise.all(files.map((file) => readFile(file).catch((error: Error) => error)));
     const readable = read.filter((bytes) => !(bytes instanceof Error)) as Uint8Array[];
-    const results = await classifier.classify(readable);
+    const results = await classifier.classify(readable, minConfidence === undefined ? {} : { minConfidence });
+    const noneId = classifier.model.noneLabel?.id;
     let next = 0;
     files.forEach((file, i) => {
       const bytes = read[i];
@@ -104,7 +138,7 @@ export async function runCli(argv: string[], io: CliIo): Promise<number> {
       }
       const result = results[next++] as Classification;
       if (!result.ok) failures++;
-      print(file, result, values.json, values.lang, io);
+      print(file, result, { json: values.json, lang: values.lang, noneId }, io);
     });
   } catch (error) {
     io.err(`inference failed: ${(error as Error).message}`);

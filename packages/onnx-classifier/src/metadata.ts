@@ -1,5 +1,5 @@
 import { readFile } from 'node:fs/promises';
-import { DisplayNamesSchema, InvalidModelError } from '@visionq/core';
+import { DisplayNamesSchema, InvalidModelError, MinConfidenceSchema, type LabelInfo } from '@visionq/core';
 import { PreprocessSpecSchema } from '@visionq/image-preprocess';
 import { z } from 'zod';
 
@@ -35,6 +35,13 @@ export const ModelMetadataSchema = z
     }),
     /** How many labels each prediction lists in `top_k`, by default (at most the number of labels). */
     topK: z.int().min(1).default(5),
+    /** A best guess less confident than this (0–1) is not recognised. Default 0: every guess is. */
+    minConfidence: MinConfidenceSchema.optional(),
+    /**
+     * The answer when nothing is recognised: the id of one of `labels` (a "none" class the model was trained
+     * with, whose display names it takes), or a label of its own for a model without one.
+     */
+    noneLabel: LabelSchema.optional(),
   })
   .superRefine((metadata, ctx) => {
     const seen = new Set<string>();
@@ -43,6 +50,15 @@ export const ModelMetadataSchema = z
         ctx.addIssue({ code: 'custom', path: ['labels', i], message: `duplicate label id "${label.id}"` });
       seen.add(label.id);
     });
+  })
+  .transform(({ noneLabel, ...metadata }) => {
+    const result: typeof metadata & { noneLabel?: LabelInfo } = metadata;
+    if (!noneLabel) return result;
+    const given: LabelInfo = noneLabel;
+    const labels: readonly LabelInfo[] = metadata.labels;
+    const names = given.names ?? labels.find((label) => label.id === given.id)?.names;
+    result.noneLabel = names ? { id: given.id, names } : { id: given.id };
+    return result;
   });
 
 export type ModelMetadataInput = z.input<typeof ModelMetadataSchema>;

@@ -1,4 +1,10 @@
-import type { LabelInfo, Prediction, ScoredLabel } from '@visionq/core';
+import {
+  recognize,
+  type LabelInfo,
+  type Prediction,
+  type RecognitionRule,
+  type ScoredLabel,
+} from '@visionq/core';
 
 /** Numerically stable softmax of one row, in place. */
 export function softmax(row: Float64Array): Float64Array {
@@ -33,13 +39,16 @@ export function topIndices(values: Float64Array, k: number): number[] {
 
 /**
  * Turns one image's output row into a prediction: softmax for logits, then the `topK` best labels, best first
- * (ties keep output order). Probabilities a model rounds a hair outside 0..1 are clamped.
+ * (ties keep output order), and whether the best is recognised under `rule` (the model's none label and floor;
+ * `minConfidence` replaces the rule's floor). Probabilities a model rounds a hair outside 0..1 are clamped.
  */
 export function toPrediction(
   scores: ArrayLike<number>,
   labels: readonly LabelInfo[],
   kind: 'logits' | 'probabilities',
   topK: number,
+  rule: RecognitionRule = {},
+  minConfidence?: number,
 ): Prediction {
   const row = Float64Array.from(scores);
   for (const value of row)
@@ -52,6 +61,5 @@ export function toPrediction(
       ? { label: label.id, confidence, names: label.names }
       : { label: label.id, confidence };
   });
-  const best = top_k[0] as ScoredLabel;
-  return { ...best, top_k };
+  return recognize({ top_k }, rule, minConfidence);
 }

@@ -1,12 +1,12 @@
 import { execFile } from 'node:child_process';
 import { existsSync } from 'node:fs';
-import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { runCli } from '../src/index.js';
-import { BLUE, RED, corruptJpeg, solidPng } from '../../image-preprocess/test/images.js';
+import { BLUE, RED, corruptJpeg, photoJpeg, solidPng } from '../../image-preprocess/test/images.js';
 import { fixture } from './models.js';
 
 async function run(...argv: string[]) {
@@ -23,6 +23,12 @@ describe('visionq-classify', () => {
     await writeFile(join(dir, 'red.png'), await solidPng(RED));
     await writeFile(join(dir, 'blue.png'), await solidPng(BLUE));
     await writeFile(join(dir, 'broken.jpg'), corruptJpeg());
+    await writeFile(join(dir, 'photo.jpg'), await photoJpeg(64, 48));
+    const colours = JSON.parse(await readFile(fixture('colours-nchw').replace(/onnx$/, 'json'), 'utf8'));
+    await writeFile(
+      join(dir, 'with-none.json'),
+      JSON.stringify({ ...colours, noneLabel: { id: 'nothing', names: { en: 'Nothing', es: 'Nada' } } }),
+    );
   });
   afterAll(() => rm(dir, { recursive: true, force: true }));
 
@@ -41,6 +47,33 @@ describe('visionq-classify', () => {
       '  red (Rojo) 100.0%',
       '  green (Verde) 0.0%',
     ]);
+  });
+
+  it('prints an answer under the floor as not recognised, with the best guess, and the none label if any', async () => {
+    const photo = join(dir, 'photo.jpg');
+    const plain = await run('--min-confidence', '1', fixture('colours-nchw'), photo);
+    expect(plain.status).toBe(0);
+    expect(plain.out.split('\n')[0]).toMatch(
+      new RegExp(`^${photo}: not recognised — best guess: (red|green|blue) \\(\\w+\\) \\d+\\.\\d%$`),
+    );
+    const named = await run(
+      '--lang',
+      'es',
+      '--min-confidence',
+      '1',
+      '--metadata',
+      join(dir, 'with-none.json'),
+      fixture('colours-nchw'),
+      photo,
+    );
+    expect(named.out.split('\n')[0]).toMatch(
+      new RegExp(`^${photo}: nothing \\(Nada\\) — best guess: \\w+ \\(\\w+\\)`),
+    );
+    const json = await run('--json', '--min-confidence', '0', fixture('colours-nchw'), photo);
+    expect(JSON.parse(json.out).prediction.recognized).toBe(true);
+    const bad = await run('--min-confidence', '2', fixture('colours-nchw'), photo);
+    expect(bad.status).toBe(2);
+    expect(bad.err).toMatch(/--min-confidence must be a number from 0 to 1, got 2/);
   });
 
   it('reports images it cannot classify, and exits 1', async () => {

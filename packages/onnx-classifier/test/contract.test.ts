@@ -1,6 +1,13 @@
-import { classifierContract } from '@visionq/core/testing';
+import type { RecognitionRule } from '@visionq/core';
+import { classifierContract, type ClassifierHarness } from '@visionq/core/testing';
 import { describe, it } from 'vitest';
-import { createOnnxClassifier } from '../src/index.js';
+import {
+  createOnnxClassifier,
+  loadModelMetadata,
+  metadataPathFor,
+  type OnnxClassifier,
+  type OnnxClassifierOptions,
+} from '../src/index.js';
 import {
   corruptJpeg,
   photoJpeg,
@@ -20,26 +27,41 @@ const images = async () => [
 ];
 const undecodable = async () => [corruptJpeg(), truncated(await photoJpeg(300, 300))];
 
+/** A harness on the model `options` names; `withRule` loads it again with the rule in place of its own. */
+async function harness(options: OnnxClassifierOptions): Promise<ClassifierHarness> {
+  const classifier = await createOnnxClassifier(options);
+  const others: OnnxClassifier[] = [];
+  return {
+    classifier,
+    images,
+    undecodable,
+    withRule: async (rule: RecognitionRule) => {
+      const {
+        noneLabel: _,
+        minConfidence: __,
+        ...metadata
+      } = options.metadata ?? (await loadModelMetadata(metadataPathFor(options.modelPath)));
+      const other = await createOnnxClassifier({ ...options, metadata: { ...metadata, ...rule } });
+      others.push(other);
+      return other;
+    },
+    cleanup: async () => {
+      await Promise.all([classifier, ...others].map((c) => c.close()));
+    },
+  };
+}
+
 describe('OnnxClassifier: the Classifier contract, on the independently exported squeezenet (batch fixed to 1)', () => {
-  classifierContract(it, async () => {
-    const classifier = await createOnnxClassifier({ modelPath: fixture('squeezenet') });
-    return { classifier, images, undecodable, cleanup: () => classifier.close() };
-  });
+  classifierContract(it, () => harness({ modelPath: fixture('squeezenet') }));
 });
 
 describe('OnnxClassifier: the Classifier contract, on a dynamic-batch model', () => {
-  classifierContract(it, async () => {
-    const classifier = await createOnnxClassifier({ modelPath: fixture('colours-nchw'), maxBatch: 3 });
-    return { classifier, images, undecodable, cleanup: () => classifier.close() };
-  });
+  classifierContract(it, () => harness({ modelPath: fixture('colours-nchw'), maxBatch: 3 }));
 });
 
 describe.skipIf(!benchModelAvailable)(
   'OnnxClassifier: the Classifier contract, on the MobileNetV2 bench model',
   () => {
-    classifierContract(it, async () => {
-      const classifier = await createOnnxClassifier({ modelPath: BENCH_MODEL, metadata: BENCH_METADATA });
-      return { classifier, images, undecodable, cleanup: () => classifier.close() };
-    });
+    classifierContract(it, () => harness({ modelPath: BENCH_MODEL, metadata: BENCH_METADATA }));
   },
 );

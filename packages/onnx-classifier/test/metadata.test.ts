@@ -27,7 +27,19 @@ describe('model metadata', () => {
     expect(metadata).not.toHaveProperty('ignored');
   });
 
+  it('takes a none label among the labels with its display names, or one of its own, and a floor', () => {
+    const listed = parseModelMetadata({ ...minimal, noneLabel: 'b', minConfidence: 0.4 });
+    expect(listed.noneLabel).toEqual({ id: 'b', names: { en: 'Bee', es: 'Abeja' } });
+    expect(listed.minConfidence).toBe(0.4);
+    const own = parseModelMetadata({ ...minimal, noneLabel: { id: 'none', names: { en: 'Nothing' } } });
+    expect(own.noneLabel).toEqual({ id: 'none', names: { en: 'Nothing' } });
+    expect(own.minConfidence).toBeUndefined();
+    expect(parseModelMetadata(minimal)).not.toHaveProperty('noneLabel');
+  });
+
   it.each([
+    [{ ...minimal, minConfidence: 1.2 }, /minConfidence/],
+    [{ ...minimal, noneLabel: '' }, /noneLabel/],
     [{ ...minimal, labels: ['only'] }, /labels/],
     [{ ...minimal, labels: ['a', 'a'] }, /duplicate label id "a"/],
     [{ ...minimal, output: { kind: 'softmax' } }, /output\.kind/],

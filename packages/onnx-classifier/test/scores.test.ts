@@ -32,6 +32,22 @@ describe('scores', () => {
     ]);
   });
 
+  it('says whether the best label is recognised, by the floor and the none label', () => {
+    expect(toPrediction([0, 2, 1], labels, 'logits', 2).recognized).toBe(true);
+    const rule = { minConfidence: 0.9, noneLabel: { id: 'none', names: { en: 'Nothing' } } };
+    const unsure = toPrediction([0, 2, 1], labels, 'logits', 2, rule);
+    expect(unsure).toMatchObject({ label: 'none', names: { en: 'Nothing' }, recognized: false });
+    expect(unsure.confidence).toBe(unsure.top_k[0]?.confidence);
+    expect(toPrediction([0, 2, 1], labels, 'logits', 2, rule, 0.5)).toMatchObject({
+      label: 'b',
+      recognized: true,
+    });
+    expect(toPrediction([0, 9, 1], labels, 'logits', 2, { noneLabel: { id: 'b' } })).toMatchObject({
+      label: 'b',
+      recognized: false,
+    });
+  });
+
   it('top-k is capped at the number of labels', () => {
     expect(toPrediction([1, 2, 3], labels, 'logits', 10).top_k).toHaveLength(3);
   });

@@ -16,6 +16,7 @@ export const TASK_HEADERS = {
   owner: 'visionq-owner',
   schemaVersion: 'visionq-schema-version',
   timestampMs: 'visionq-timestamp-ms',
+  minConfidence: 'visionq-min-confidence',
 } as const;
 
 /**
@@ -30,6 +31,7 @@ export function publishProperties(message: Partial<Record<keyof TaskMessage, unk
   set(TASK_HEADERS.owner, message.owner);
   set(TASK_HEADERS.schemaVersion, message.schemaVersion);
   set(TASK_HEADERS.timestampMs, message.timestamp);
+  set(TASK_HEADERS.minConfidence, message.minConfidence);
   return {
     persistent: true,
     mandatory: true,
@@ -49,6 +51,7 @@ export function messageMetadata(properties: MessageProperties): Record<string, u
     contentType: properties.contentType,
     timestamp: headers[TASK_HEADERS.timestampMs],
     schemaVersion: headers[TASK_HEADERS.schemaVersion],
+    minConfidence: headers[TASK_HEADERS.minConfidence],
   };
   for (const key of Object.keys(metadata)) if (metadata[key] === undefined) delete metadata[key];
   return metadata;

@@ -2,6 +2,7 @@ import {
   PROCESSING_FAILED_OUTCOME,
   isTerminal,
   isTransient,
+  recognize,
   type Classification,
   type Classifier,
   type Consumption,
@@ -69,13 +70,14 @@ export function createTaskProcessor(options: TaskProcessorOptions): TaskProcesso
   if (options.prefetch < options.maxBatch) throw new RangeError('prefetch must be at least maxBatch');
   const retry: RetryPolicy = { ...DEFAULT_RETRY, ...options.retry };
   const stopping = new AbortController();
-  const classify = async (images: Uint8Array[]) => {
+  const classify = async (tasks: DeliveredTask[]) => {
     const started = performance.now();
-    const results = await classifier.classify(images);
-    events.batchClassified?.(images.length, performance.now() - started);
-    return results;
+    const results = await classifier.classify(tasks.map((task) => task.image));
+    events.batchClassified?.(tasks.length, performance.now() - started);
+    // One batch mixes requests: a task's own floor is applied to its prediction by the same rule.
+    return results.map((result, i) => withFloor(result, tasks[i]?.message.minConfidence, classifier));
   };
-  const batcher = new Batcher<Uint8Array, Classification>({
+  const batcher = new Batcher<DeliveredTask, Classification>({
     maxSize: options.maxBatch,
     maxDelayMs: options.maxDelayMs,
     maxConcurrent: options.maxConcurrentBatches ?? classifier.slots + 1,
@@ -103,10 +105,10 @@ export function createTaskProcessor(options: TaskProcessorOptions): TaskProcesso
       const record =
         task.deliveryCount > 1
           ? await suspects.add(task.deliveryCount, task.message.timestamp, async () => {
-              const [classification] = await classify([task.image]);
+              const [classification] = await classify([task]);
               return finish(classification as Classification);
             })
-          : await finish(await batcher.add(task.image));
+          : await finish(await batcher.add(task));
       events.taskEnded?.(record, {
         durationMs: performance.now() - started,
         deliveryCount: task.deliveryCount,
@@ -146,6 +148,15 @@ export function createTaskProcessor(options: TaskProcessorOptions): TaskProcesso
       stopping.abort();
     },
   };
+}
+
+function withFloor(
+  result: Classification,
+  floor: number | undefined,
+  classifier: Classifier,
+): Classification {
+  if (!result.ok || floor === undefined) return result;
+  return { ok: true, prediction: recognize(result.prediction, classifier.model, floor) };
 }
 
 function toOutcome(classification: Classification, classifier: Classifier): TaskOutcome {

@@ -39,8 +39,8 @@ function setup(overrides: { classifier?: FakeClassifier; store?: ResultStore; ma
     processors.push(processor);
     return { queue, processor };
   };
-  const submit = async (bytes: Uint8Array, owner = 'alice') => {
-    const message = taskMessage({ owner });
+  const submit = async (bytes: Uint8Array, owner = 'alice', minConfidence?: number) => {
+    const message = taskMessage({ owner, ...(minConfidence !== undefined && { minConfidence }) });
     await store.create(newQueuedRecord(message.taskId, owner));
     await producer.publish({ message, image: bytes });
     return message.taskId;
@@ -59,6 +59,29 @@ describe('createTaskProcessor', () => {
     const records = await Promise.all(ids.map((id) => store.waitFor(id, 5_000)));
     for (const record of records)
       expect(record).toMatchObject({ status: 'succeeded', model: { name: 'fake' } });
+  });
+
+  it("applies each task's own confidence floor, even to tasks sharing a batch", async () => {
+    const noneLabel = { id: 'no_sign', names: { en: 'No sign recognised' } };
+    const classifier = new FakeClassifier({
+      model: { ...new FakeClassifier().model, noneLabel, minConfidence: 0.99 },
+    });
+    const { store, startWorker, submit } = setup({ classifier });
+    await startWorker();
+    const [strict, lenient, modelFloor] = await Promise.all([
+      submit(image(1), 'alice', 1),
+      submit(image(1), 'alice', 0),
+      submit(image(1)),
+    ]);
+    const result = async (id: string | undefined) => {
+      const record = await store.waitFor(id as string, 5_000);
+      return record?.status === 'succeeded' ? record.result : undefined;
+    };
+    expect(await result(strict)).toMatchObject({ recognized: false, label: 'no_sign' });
+    const guess = await result(lenient);
+    expect(guess).toMatchObject({ recognized: true });
+    expect(guess?.label).toBe(guess?.top_k[0]?.label);
+    expect(await result(modelFloor)).toMatchObject({ recognized: false, label: 'no_sign' });
   });
 
   it('classifies tasks that arrive together in one batch, never above maxBatch', async () => {

@@ -16,7 +16,9 @@ export function terminalBody(
   const times = { created_at: record.created_at, completed_at: record.completed_at };
   if (record.status === 'failed')
     return { task_id: record.task_id, status: 'failed', error: record.error, ...times };
-  const languages = [...new Set(record.result.top_k.flatMap((entry) => Object.keys(entry.names ?? {})))];
+  const { result } = record;
+  const named = [result, ...result.top_k];
+  const languages = [...new Set(named.flatMap((entry) => Object.keys(entry.names ?? {})))];
   const language = (languages.length > 0 && req.acceptsLanguages(...languages)) || DEFAULT_LANGUAGE;
   const view = ({ label, confidence, names }: ScoredLabel) => {
     const display = names?.[language] ?? names?.[DEFAULT_LANGUAGE];
@@ -25,7 +27,7 @@ export function terminalBody(
   return {
     task_id: record.task_id,
     status: 'succeeded',
-    result: { ...view(record.result), top_k: record.result.top_k.map(view) },
+    result: { ...view(result), recognized: result.recognized, top_k: result.top_k.map(view) },
     model: { name: record.model.name, version: record.model.version },
     ...times,
   };

@@ -30,7 +30,17 @@ export const SucceededBodySchema = z
   .object({
     task_id: TaskIdSchema,
     status: z.literal('succeeded'),
-    result: Labelled.extend({ top_k: z.array(Labelled).min(1) }),
+    result: Labelled.extend({
+      recognized: z
+        .boolean()
+        .describe(
+          "False when the top confidence is under the model's floor (its metadata's minConfidence, or the request's " +
+            "?min_confidence=) or the top label is the model's noneLabel; then label is the none label where the " +
+            'model has one (display "No sign recognised" / "No se reconoce ninguna señal" for the bundled model), ' +
+            'else the top guess. confidence and top_k[0] are always the top guess.',
+        ),
+      top_k: z.array(Labelled).min(1),
+    }),
     model: ModelRefSchema,
     created_at: z.iso.datetime(),
     completed_at: z.iso.datetime(),

@@ -1,6 +1,7 @@
 import type { Request, Response } from 'express';
 import {
   InvalidRequestError,
+  MinConfidenceSchema,
   NotFoundError,
   isTerminal,
   type ResultRecord,
@@ -19,6 +20,16 @@ export function waitSeconds(req: Request): number {
     throw new InvalidRequestError(`wait must be a number of seconds from 0 to ${MAX_WAIT_SECONDS}`);
   }
   return seconds;
+}
+
+/** `?min_confidence=0..1`: the request's confidence floor, replacing the model's; undefined when absent. */
+export function minConfidence(req: Request): number | undefined {
+  const raw = req.query.min_confidence;
+  if (raw === undefined) return undefined;
+  const value = typeof raw === 'string' && /^\d+(\.\d+)?$/.test(raw) ? Number(raw) : Number.NaN;
+  if (!MinConfidenceSchema.safeParse(value).success)
+    throw new InvalidRequestError('min_confidence must be a number from 0 to 1');
+  return value;
 }
 
 /**

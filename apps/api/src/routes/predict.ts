@@ -2,7 +2,7 @@ import { Router } from 'express';
 import { InvalidRequestError, QueueFullError, type Admission } from '@visionq/core';
 import type { AppDeps } from '../app.js';
 import { readUpload } from '../http/upload.js';
-import { answerTask, waitSeconds } from '../http/wait.js';
+import { answerTask, minConfidence, waitSeconds } from '../http/wait.js';
 import { submitTask } from '../submit.js';
 
 const IDEMPOTENCY_KEY = /^[\x21-\x7e]{1,255}$/;
@@ -23,6 +23,7 @@ export function predictRoute(deps: AppDeps): Router {
   return Router().post('/predict', async (req, res) => {
     const uid = res.locals.uid as string;
     const wait = waitSeconds(req);
+    const floor = minConfidence(req);
     const idempotencyKey = req.get('idempotency-key');
     if (idempotencyKey !== undefined && !IDEMPOTENCY_KEY.test(idempotencyKey)) {
       throw new InvalidRequestError('Idempotency-Key must be 1–255 visible ASCII characters');
@@ -43,7 +44,14 @@ export function predictRoute(deps: AppDeps): Router {
         admission.abandoned();
         throw error;
       });
-      record = await submitTask(deps, { uid, image, type, idempotencyKey }, admission, req.log);
+      const submission = {
+        uid,
+        image,
+        type,
+        idempotencyKey,
+        ...(floor === undefined ? {} : { minConfidence: floor }),
+      };
+      record = await submitTask(deps, submission, admission, req.log);
     } finally {
       // Queued (the queue retained it, or copied it) or refused: either way this request is done with it.
       uploads.release(image);

@@ -68,10 +68,9 @@ function background(width: number, height: number, count: number, rnd: () => num
   return parts.join('');
 }
 
-/** The whole scene as one SVG document. */
-export function sceneSvg(id: string, options: SceneOptions = {}): string {
+/** The sign on its pole, as SVG elements over a `width`×`height` frame (no background). */
+export function signOnPoleSvg(id: string, options: SceneOptions = {}): string {
   const { width = 640, height = 480, size = 0.6, x = 0.5, y = 0.5, rotate = 0 } = options;
-  const rnd = random(options.seed ?? 1);
   const side = Math.min(width, height) * size;
   const cx = width * x;
   const cy = height * y;
@@ -79,9 +78,16 @@ export function sceneSvg(id: string, options: SceneOptions = {}): string {
   const sign =
     `<g transform="translate(${cx} ${cy}) rotate(${rotate}) scale(${side / 100}) translate(-50 -50)">` +
     `${signSvg(id, options)}</g>`;
+  return `${pole}${sign}`;
+}
+
+/** The whole scene as one SVG document. */
+export function sceneSvg(id: string, options: SceneOptions = {}): string {
+  const { width = 640, height = 480 } = options;
+  const rnd = random(options.seed ?? 1);
   return (
     `<svg xmlns="http://www.w3.org/2000/svg" width="${width}" height="${height}">` +
-    `${background(width, height, options.clutter ?? 12, rnd)}${pole}${sign}</svg>`
+    `${background(width, height, options.clutter ?? 12, rnd)}${signOnPoleSvg(id, options)}</svg>`
   );
 }
 

@@ -1,8 +1,10 @@
 import { InvalidImageError, UnavailableError } from '../errors.js';
-import type { Classification, Classifier, ModelInfo } from '../ports.js';
+import type { Classification, Classifier, ClassifyOptions, ModelInfo } from '../ports.js';
+import { checkMinConfidence, recognize } from '../recognition.js';
 import type { ScoredLabel } from '../schemas.js';
 
 export interface FakeClassifierOptions {
+  /** Labels, and the floor and none label `recognized` follows (default: three signs, no floor). */
   model?: ModelInfo;
   topK?: number;
   /** Milliseconds each `classify` call takes, to stand in for inference time. */
@@ -34,7 +36,8 @@ const MAGIC: readonly number[][] = [
 
 /**
  * A deterministic `Classifier` with no model: the same bytes always get the same prediction, derived from a
- * hash of the bytes. Bytes that do not start like an image fail with `InvalidImageError`.
+ * hash of the bytes. Bytes that do not start like an image fail with `InvalidImageError`. Recognition follows
+ * the model's `minConfidence` and `noneLabel`, as a real classifier's does.
  */
 export class FakeClassifier implements Classifier {
   readonly model: ModelInfo;
@@ -52,17 +55,18 @@ export class FakeClassifier implements Classifier {
       throw new RangeError('slots must be a positive integer');
   }
 
-  async classify(images: readonly Uint8Array[]): Promise<Classification[]> {
+  async classify(images: readonly Uint8Array[], options: ClassifyOptions = {}): Promise<Classification[]> {
     if (this.#closed) throw new UnavailableError('classifier is closed');
+    const floor = checkMinConfidence(options.minConfidence ?? this.model.minConfidence ?? 0);
     if (this.#delayMs > 0) await new Promise((resolve) => setTimeout(resolve, this.#delayMs));
-    return images.map((image) => this.#classifyOne(image));
+    return images.map((image) => this.#classifyOne(image, floor));
   }
 
   async close(): Promise<void> {
     this.#closed = true;
   }
 
-  #classifyOne(image: Uint8Array): Classification {
+  #classifyOne(image: Uint8Array, floor: number): Classification {
     const looksLikeImage =
       image.length >= 8 && MAGIC.some((magic) => magic.every((byte, i) => image[i] === byte));
     if (!looksLikeImage) return { ok: false, error: new InvalidImageError('image could not be decoded') };
@@ -75,7 +79,6 @@ export class FakeClassifier implements Classifier {
       .sort((a, b) => b.confidence - a.confidence)
       .slice(0, this.#topK)
       .map(({ names, ...rest }) => (names ? { ...rest, names } : rest));
-    const best = scored[0] as ScoredLabel;
-    return { ok: true, prediction: { ...best, top_k: scored } };
+    return { ok: true, prediction: recognize({ top_k: scored }, this.model, floor) };
   }
 }

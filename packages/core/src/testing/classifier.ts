@@ -1,6 +1,7 @@
-import { InvalidImageError } from '../errors.js';
-import type { Classifier } from '../ports.js';
-import { PredictionSchema } from '../schemas.js';
+import { InvalidImageError, InvalidRequestError } from '../errors.js';
+import type { Classification, Classifier } from '../ports.js';
+import type { RecognitionRule } from '../recognition.js';
+import { PredictionSchema, type Prediction } from '../schemas.js';
 import type { ContractOptions, ContractTestFn } from './types.js';
 
 /** What a `Classifier` implementation provides to run the contract. */
@@ -10,6 +11,11 @@ export interface ClassifierHarness {
   images(): Promise<Uint8Array[]>;
   /** Bytes that must fail with `InvalidImageError` (corrupt or truncated images). */
   undecodable(): Promise<Uint8Array[]>;
+  /**
+   * Another classifier of the same kind and model whose floor and none label are `rule`'s instead of the
+   * model's own (`{}`: no floor, no none label). `cleanup` closes it.
+   */
+  withRule(rule: RecognitionRule): Promise<Classifier>;
   cleanup(): Promise<void>;
 }
 
@@ -41,8 +47,11 @@ export function classifierContract(
         expect(result.ok).toBe(true);
         if (!result.ok) continue;
         const prediction = PredictionSchema.parse(result.prediction);
-        expect(known.has(prediction.label)).toBe(true);
-        expect(prediction.top_k[0]?.label).toBe(prediction.label);
+        expect(typeof result.prediction.recognized).toBe('boolean');
+        const none = h.classifier.model.noneLabel?.id;
+        expect(known.has(prediction.label) || prediction.label === none).toBe(true);
+        if (prediction.recognized) expect(prediction.top_k[0]?.label).toBe(prediction.label);
+        else expect(prediction.label).toBe(none ?? prediction.top_k[0]?.label);
         expect(prediction.top_k[0]?.confidence).toBe(prediction.confidence);
         const confidences = prediction.top_k.map((entry) => entry.confidence);
         expect(confidences).toEqual([...confidences].sort((a, b) => b - a));
@@ -108,6 +117,104 @@ export function classifierContract(
       expect(name.length).toBeGreaterThan(0);
       expect(version.length).toBeGreaterThan(0);
       expect(labels.length).toBeGreaterThan(1);
+    })());
+
+  /** Predictions of `images`, all expected to succeed. */
+  const predict = async (
+    expect: Parameters<Parameters<ContractTestFn>[1]>[0]['expect'],
+    classifier: Classifier,
+    images: Uint8Array[],
+    options?: { minConfidence?: number },
+  ): Promise<Prediction[]> => {
+    const results: Classification[] = await classifier.classify(images, options);
+    return results.map((result) => {
+      expect(result.ok).toBe(true);
+      return (result as { prediction: Prediction }).prediction;
+    });
+  };
+
+  test('without a floor or none label every best guess is recognised', async ({ expect }) =>
+    withHarness(async (h) => {
+      const plain = await h.withRule({});
+      for (const p of await predict(expect, plain, await h.images())) {
+        expect(p.recognized).toBe(true);
+        expect(p.label).toBe(p.top_k[0]?.label);
+      }
+    })());
+
+  test('a best guess under the model floor is not recognised and, without a none label, stays the label', async ({
+    expect,
+  }) =>
+    withHarness(async (h) => {
+      const images = await h.images();
+      const guesses = await predict(expect, await h.withRule({}), images);
+      // The floor is one of the images' own confidences: that one reaches it, less confident ones do not.
+      const floor = Math.max(...guesses.map((p) => p.confidence));
+      const floored = await predict(expect, await h.withRule({ minConfidence: floor }), images);
+      floored.forEach((p, i) => {
+        const guess = guesses[i] as Prediction;
+        expect(p.recognized).toBe(guess.confidence >= floor);
+        expect(p.label).toBe(guess.label);
+        expect(p.confidence).toBeCloseTo(guess.confidence, 5);
+      });
+      expect(floored.some((p) => p.recognized)).toBe(true);
+    })());
+
+  test('a floor given with the call replaces the model floor; one outside 0–1 is refused', async ({
+    expect,
+  }) =>
+    withHarness(async (h) => {
+      const images = await h.images();
+      const strict = await h.withRule({ minConfidence: 1 });
+      for (const p of await predict(expect, strict, images, { minConfidence: 0 }))
+        expect(p.recognized).toBe(true);
+      const lenient = await h.withRule({});
+      for (const p of await predict(expect, lenient, images, { minConfidence: 1 }))
+        expect(p.recognized).toBe(p.confidence >= 1);
+      for (const bad of [1.5, -0.1, Number.NaN])
+        await expect(lenient.classify(images.slice(0, 1), { minConfidence: bad })).rejects.toBeInstanceOf(
+          InvalidRequestError,
+        );
+    })());
+
+  test('unrecognised answers name the none label, with its display names and the best guess in top_k', async ({
+    expect,
+  }) =>
+    withHarness(async (h) => {
+      const images = await h.images();
+      const noneLabel = {
+        id: 'nothing_recognised',
+        names: { en: 'Nothing recognised', es: 'Nada reconocido' },
+      };
+      const guesses = await predict(expect, await h.withRule({}), images);
+      const answers = await predict(expect, await h.withRule({ minConfidence: 1, noneLabel }), images);
+      answers.forEach((p, i) => {
+        const guess = guesses[i] as Prediction;
+        if (guess.confidence >= 1) return;
+        expect(p.recognized).toBe(false);
+        expect(p.label).toBe(noneLabel.id);
+        expect(p.names).toEqual(noneLabel.names);
+        expect(p.confidence).toBeCloseTo(guess.confidence, 5);
+        expect(p.top_k[0]?.label).toBe(guess.label);
+      });
+    })());
+
+  test('a best guess that is the none label is not recognised, however confident', async ({ expect }) =>
+    withHarness(async (h) => {
+      const images = await h.images();
+      const guesses = await predict(expect, await h.withRule({}), images);
+      const noneId = (guesses[0] as Prediction).label;
+      const answers = await predict(
+        expect,
+        await h.withRule({ minConfidence: 0, noneLabel: { id: noneId } }),
+        images,
+      );
+      answers.forEach((p, i) => {
+        const guess = guesses[i] as Prediction;
+        expect(p.recognized).toBe(guess.label !== noneId);
+        expect(p.label).toBe(guess.label);
+      });
+      expect(answers[0]?.recognized).toBe(false);
     })());
 
   test('refuses work after close()', async ({ expect }) =>

@@ -45,7 +45,7 @@ export function pendingRecord(owner = 'alice'): PendingRecord {
 export function succeeded(label = 'stop', confidence = 0.9): TaskOutcome {
   return {
     status: 'succeeded',
-    result: { label, confidence, top_k: [{ label, confidence }] },
+    result: { label, confidence, recognized: true, top_k: [{ label, confidence }] },
     model: { name: 'contract', version: '1' },
   };
 }

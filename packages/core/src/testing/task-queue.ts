@@ -56,12 +56,16 @@ export function taskQueueContract(
     withHarness(async (h) => {
       const queue = await h.connect();
       const message = taskMessage({ contentType: 'image/jpeg' });
+      // Optional metadata travels too when it is set.
+      const floored = taskMessage({ minConfidence: 0.25 });
       const image = numberedImage(7);
       await queue.publish({ message, image });
+      await queue.publish({ message: floored, image });
       const received: DeliveredTask[] = [];
       await queue.consume(async (task) => void received.push(task), { prefetch: 1 });
-      await eventually(() => received.length === 1, 5000, 'delivery');
+      await eventually(() => received.length === 2, 5000, 'delivery');
       expect(received[0]?.message).toEqual(message);
+      expect(received[1]?.message).toEqual(floored);
       expect(Buffer.from(received[0]?.image ?? [])).toEqual(Buffer.from(image));
       expect(received[0]?.deliveryCount).toBe(1);
     })());
