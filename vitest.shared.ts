@@ -18,9 +18,19 @@ export const testDefaults = {
 /**
  * Tests that never run beside others: those that stop RabbitMQ or Redis (`*.disruptive.test.ts`) or measure
  * responsiveness (`*.alone.test.ts`) run one file at a time after everything else (vitest.disruptive.config.ts),
- * the fault suite (`*.faults.test.ts`) on its own (`pnpm test:faults`).
+ * the fault suite (`*.faults.test.ts`) on its own (`pnpm test:faults`), the container images built and run
+ * with podman (`*.podman.test.ts`) on their own too (`pnpm test:deploy`), and the multi-host tests in
+ * `pnpm test:jepsen`.
  */
-export const runAlone = ['**/*.disruptive.test.ts', '**/*.alone.test.ts', '**/*.faults.test.ts'];
+export const runAlone = [
+  '**/*.disruptive.test.ts',
+  '**/*.alone.test.ts',
+  '**/*.faults.test.ts',
+  '**/*.podman.test.ts',
+  // The adapters on a real cluster and the faults on it: `pnpm test:jepsen`, on the world of scripts/cluster.sh.
+  '**/*.cluster.test.ts',
+  '**/*.jepsen.test.ts',
+];
 
 /**
  * The config of one workspace member's own tests (`pnpm --filter <name> test`, or `turbo run test`): its

@@ -29,9 +29,11 @@ for (const file of files) {
   totals.passed += report.numPassedTests ?? 0;
   totals.failed += (report.numFailedTests ?? 0) + (report.numRuntimeErrors ?? 0);
   totals.skipped += (report.numPendingTests ?? 0) + (report.numTodoTests ?? 0);
-  // A file that fails to load counts as a failure even though it has no tests.
+  // A file that fails without a failed test (it did not load, or a beforeAll hook threw and its tests were
+  // skipped) counts as one failure: otherwise a broken set-up would read as skipped tests.
   for (const suite of report.testResults ?? []) {
-    if (suite.status === 'failed' && (suite.assertionResults ?? []).length === 0) totals.failed += 1;
+    const failedTests = (suite.assertionResults ?? []).filter((test) => test.status === 'failed').length;
+    if (suite.status === 'failed' && failedTests === 0) totals.failed += 1;
   }
 }
 console.log(`${totals.passed} passed, ${totals.failed} failed, ${totals.skipped} skipped`);

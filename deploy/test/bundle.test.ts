@@ -9,7 +9,7 @@ import { ROOT, contextFilter, dockerStages, targetCommand, targetEnv } from './s
 
 // Builds what the Dockerfile's build stage builds, the same way (deploy/bundle.sh) from the same build context
 // (the repository after .dockerignore), in a temporary folder, then runs what each image runs. Only the Docker
-// engine is missing: the base image's Node 20 is this machine's Node 20.
+// engine is missing: the base image's Node is the Node running this test (24 in CI, like the images).
 //
 // The build shares the repository's turbo cache: packages whose sources did not change are restored rather than
 // rebuilt (same inputs, same outputs), which keeps this test near a minute after `pnpm build`.

@@ -58,7 +58,7 @@ describe('deploy/Dockerfile', () => {
   });
 
   it('every base image is pinned to a major version and a slim glibc Debian (sharp and onnxruntime need glibc)', () => {
-    expect(content).toMatch(/^ARG NODE_IMAGE=node:20-bookworm-slim$/m);
+    expect(content).toMatch(/^ARG NODE_IMAGE=node:24-bookworm-slim$/m);
     expect(stages.filter((stage) => !stages.some((other) => other.name === stage.from))).toHaveLength(2);
   });
 });

@@ -26,7 +26,7 @@ run(async () => {
     {
       model: worker.model,
       queue: config.AMQP_URL ? 'rabbitmq' : 'memory',
-      store: config.REDIS_URL ? 'redis' : 'memory',
+      store: config.REDIS_URL || config.REDIS_SENTINELS ? 'redis' : 'memory',
       auth: config.AUTH_MODE,
     },
     'worker started',

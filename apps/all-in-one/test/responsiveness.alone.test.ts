@@ -57,8 +57,9 @@ describe('all-in-one under full inference load', () => {
     const port = await freePort();
     url = `http://127.0.0.1:${port}`;
     service = startProcess('all-in-one', ENTRY.allInOne, { PORT: String(port), RATE_LIMIT_PER_MIN: '0' });
-    await waitUntilServing(`${url}/healthz`, service);
-  }, 60_000);
+    // Loading the model into its worker threads can take a while on a busy machine.
+    await waitUntilServing(`${url}/healthz`, service, 90_000);
+  }, 120_000);
   afterAll(async () => {
     await service.kill('SIGTERM');
   });

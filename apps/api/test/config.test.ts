@@ -88,6 +88,19 @@ describe('configuration', () => {
     );
   });
 
+  it('reads a cluster: AMQP_URL as a comma-separated list, Redis through REDIS_SENTINELS', () => {
+    const config = loadConfig({
+      AMQP_URL: 'amqp://a:5672, amqps://b:5671',
+      REDIS_SENTINELS: 's1:26379,s2:26379',
+    });
+    expect(config.AMQP_URL).toEqual(['amqp://a:5672', 'amqps://b:5671']);
+    expect(config.REDIS_SENTINELS).toEqual(['s1:26379', 's2:26379']);
+    expect(config.REDIS_SENTINEL_NAME).toBe('mymaster');
+    expect(() => requireBrokers(config)).not.toThrow();
+    expect(() => loadConfig({ AMQP_URL: 'amqp://a,http://b' })).toThrow(/AMQP_URL: must be/);
+    expect(() => loadConfig({ REDIS_SENTINELS: 's1' })).toThrow(/REDIS_SENTINELS: must be host:port/);
+  });
+
   it('local auth refuses a non-loopback HOST', () => {
     expect(() => assertSafeAuth(loadConfig({ HOST: '0.0.0.0' }))).toThrow(/HOST: AUTH_MODE=local/);
     expect(() => assertSafeAuth(loadConfig({ HOST: '0.0.0.0', FIREBASE_PROJECT_ID: 'p' }))).not.toThrow();

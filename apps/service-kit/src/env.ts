@@ -16,11 +16,33 @@ export const url = (...protocols: string[]) =>
     `must be a ${protocols.join(' or ')} URL`,
   );
 
+/** One URL, or several separated by commas (the nodes of a cluster); read as a list. */
+export const urls = (...protocols: string[]) =>
+  z
+    .string()
+    .transform((value) => value.split(',').map((one) => one.trim()))
+    .refine(
+      (list) => list.every((one) => URL.canParse(one) && protocols.includes(new URL(one).protocol)),
+      `must be a ${protocols.join(' or ')} URL, or several separated by commas`,
+    );
+
+/** `host:port` pairs separated by commas. */
+export const addresses = z
+  .string()
+  .transform((value) => value.split(',').map((one) => one.trim()))
+  .refine(
+    (list) => list.every((one) => /^[\w.-]+:\d{1,5}$/.test(one)),
+    'must be host:port pairs separated by commas',
+  );
+
 /** RabbitMQ and Redis: optional here; a process that cannot run without them says so (`requireBrokers`). */
 export const brokerEnv = {
-  AMQP_URL: url('amqp:', 'amqps:').optional(),
+  AMQP_URL: urls('amqp:', 'amqps:').optional(),
   AMQP_QUEUE: z.string().min(1).default('visionq.tasks'),
   REDIS_URL: url('redis:', 'rediss:').optional(),
+  // With Sentinel, REDIS_URL gives only the credentials, database and TLS (rediss:) of the data nodes.
+  REDIS_SENTINELS: addresses.optional(),
+  REDIS_SENTINEL_NAME: z.string().min(1).default('mymaster'),
   REDIS_PREFIX: z.string().min(1).default('visionq:'),
   RESULT_TTL: int(1).default(300),
   PENDING_TTL: int(1).default(3600),
@@ -71,8 +93,11 @@ export function parseEnv<Shape extends z.ZodRawShape>(
 /** Production processes need the real queue and store; say so before anything starts. */
 export function requireBrokers<Config extends BrokerEnv>(
   config: Config,
-): asserts config is Config & { AMQP_URL: string; REDIS_URL: string } {
-  const missing = (['AMQP_URL', 'REDIS_URL'] as const).filter((name) => !config[name]);
+): asserts config is Config & { AMQP_URL: string[] } {
+  const missing = [
+    ...(config.AMQP_URL ? [] : ['AMQP_URL']),
+    ...(config.REDIS_URL || config.REDIS_SENTINELS ? [] : ['REDIS_URL']),
+  ];
   if (missing.length > 0) {
     throw configError([`${missing.join(', ')}: required (RabbitMQ and Redis)`]);
   }

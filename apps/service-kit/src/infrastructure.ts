@@ -1,7 +1,13 @@
 import { InMemoryResultStore, InMemoryTaskQueue, type ResultStore, type TaskQueue } from '@visionq/core';
 import { BufferPool } from '@visionq/core/buffer-pool';
 import { createAmqpTaskQueue, type AmqpTaskQueue, type AmqpTaskQueueEvents } from '@visionq/queue-amqp';
-import { createRedisClient, createRedisResultStore } from '@visionq/result-store-redis';
+import {
+  createRedisClient,
+  createRedisResultStore,
+  createRedisSentinelClient,
+  sentinelDataOptions,
+  type Redis,
+} from '@visionq/result-store-redis';
 import type { Logger } from 'pino';
 import type { BrokerEnv } from './env.js';
 
@@ -16,7 +22,7 @@ export interface Infrastructure {
   uploads: BufferPool;
   store: ResultStore;
   /** The shared Redis client, when there is Redis (the rate limiter uses it too). */
-  redis?: ReturnType<typeof createRedisClient>;
+  redis?: Redis;
   close(): Promise<void>;
 }
 
@@ -27,7 +33,7 @@ export async function createInfrastructure(
   /** What the queue's consumer reports (a worker consumes; an API alone does not). */
   queueEvents: AmqpTaskQueueEvents = {},
 ): Promise<Infrastructure> {
-  const redis = config.REDIS_URL ? createRedisClient(config.REDIS_URL) : undefined;
+  const redis = redisClient(config);
   redis?.on('error', (error: Error) =>
     logger.warn({ err: { message: error.message } }, 'redis connection error'),
   );
@@ -76,4 +82,13 @@ export async function createInfrastructure(
       redis?.disconnect();
     },
   };
+}
+
+/** Straight to REDIS_URL, or through REDIS_SENTINELS (REDIS_URL then only gives credentials and TLS). */
+function redisClient(config: BrokerEnv): Redis | undefined {
+  if (config.REDIS_SENTINELS) {
+    const data = config.REDIS_URL ? sentinelDataOptions(config.REDIS_URL) : {};
+    return createRedisSentinelClient(config.REDIS_SENTINELS, config.REDIS_SENTINEL_NAME, data);
+  }
+  return config.REDIS_URL ? createRedisClient(config.REDIS_URL) : undefined;
 }

@@ -21,8 +21,7 @@ export const workerMetricsEnv = {
 const workerShape = { ...brokerEnv, ...processEnv, ...workerEnv, ...workerMetricsEnv };
 
 export type WorkerConfig = z.infer<z.ZodObject<typeof workerShape>> & {
-  AMQP_URL: string;
-  REDIS_URL: string;
+  AMQP_URL: string[];
   MODEL_PATH: string;
 };
 

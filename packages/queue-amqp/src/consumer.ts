@@ -8,7 +8,8 @@ import {
   type DeliveredTask,
   type TaskHandler,
 } from '@visionq/core';
-import type { Channel, ConsumeMessage, RecoveringChannelModel } from 'amqplib';
+import type { Channel, ConsumeMessage } from 'amqplib';
+import type { FailoverConnection } from './failover.js';
 import { ExponentialBackoff, halfJitterGenerator, handleAll, retry, type RetryPolicy } from 'cockatiel';
 import { decodeDelivery, messageMetadata } from './codec.js';
 import type { DeadLetteredInfo } from './events.js';
@@ -24,7 +25,7 @@ type Outcome = 'ack' | 'requeue' | 'dead-letter';
  * died, the broker has already put the message back, so there is nothing left to do.
  */
 export class Consumer implements Consumption {
-  readonly #model: RecoveringChannelModel;
+  readonly #model: FailoverConnection;
   readonly #handler: TaskHandler | undefined;
   readonly #feed: DeadLetterHandler | undefined;
   /** The task queue, or the dead-letter feed for a dead-letter consumer. */
@@ -42,7 +43,7 @@ export class Consumer implements Consumption {
   readonly #wake = new Set<() => void>();
 
   constructor(
-    model: RecoveringChannelModel,
+    model: FailoverConnection,
     handler: { tasks: TaskHandler } | { deadLetters: DeadLetterHandler },
     prefetch: number,
     settings: Settings,
@@ -127,7 +128,7 @@ export class Consumer implements Consumption {
   async #subscribeOnce(): Promise<void> {
     if (this.#stopped) return;
     // Cheap and idempotent; brings the queue back if it was deleted while the connection stayed up.
-    // Waits for the connection when there is none: amqplib's recovery brings it back.
+    // Waits for the connection when there is none: the failover connection brings it back.
     await declareTopology(this.#model, this.#settings);
     const channel = await this.#model.createChannel();
     channel.on('error', (error: Error) =>

@@ -1,5 +1,5 @@
 import { ConflictError, UnavailableError, type VisionqError } from '@visionq/core';
-import { connect, type ChannelModel } from 'amqplib';
+import { FailoverConnection } from './failover.js';
 import { normaliseOptions, type AmqpTaskQueueOptions } from './options.js';
 import { AmqpTaskQueue } from './queue.js';
 import { withTimeout } from './timeout.js';
@@ -13,24 +13,21 @@ import { declareTopology } from './topology.js';
  */
 export async function createAmqpTaskQueue(options: AmqpTaskQueueOptions): Promise<AmqpTaskQueue> {
   const settings = normaliseOptions(options);
-  const model = await connect(settings.url, {
-    // Bounds each connection attempt's TCP and AMQP handshake, so a stalled network cannot hang recovery.
-    timeout: settings.timeoutMs,
-    ...settings.socketOptions,
-    clientProperties: { connection_name: settings.connectionName },
-    recovery: {
-      initialDelay: settings.reconnect.initialDelayMs,
-      maxDelay: settings.reconnect.maxDelayMs,
-      factor: 2,
-      jitter: 0.2,
-      waitForConnect: false,
-      setup: (connection: ChannelModel) => declareTopology(connection, settings),
+  const model = new FailoverConnection({
+    urls: settings.urls,
+    socketOptions: {
+      // Bounds each connection attempt's TCP and AMQP handshake, so a stalled network cannot hang recovery.
+      timeout: settings.timeoutMs,
+      ...settings.socketOptions,
+      clientProperties: { connection_name: settings.connectionName },
     },
+    reconnect: settings.reconnect,
+    setup: (connection) => declareTopology(connection, settings),
   });
   const queue = new AmqpTaskQueue(settings, model);
   let lastFailure: Error | undefined;
   const connected = new Promise<void>((resolve, reject) => {
-    model.waitForConnect().then(() => resolve(), reject);
+    model.once('connect', () => resolve());
     model.on('connect-failed', (error: Error) => {
       lastFailure = error;
       // Retrying cannot fix these; the caller should hear about them now.

@@ -8,9 +8,15 @@ export interface AmqpLogger {
   warn(fields: Record<string, unknown>, message: string): void;
 }
 
+/** One broker: a URL, or amqplib's connection object. */
+export type BrokerUrl = string | Options.Connect;
+
 export interface AmqpTaskQueueOptions {
-  /** `amqp://user:pass@host:5672/vhost` (or `amqps://`), or amqplib's connection object. Required. */
-  readonly url: string | Options.Connect;
+  /**
+   * `amqp://user:pass@host:5672/vhost` (or `amqps://`), or amqplib's connection object; or a list of them, one
+   * per node of a cluster, tried in turn. Required.
+   */
+  readonly url: BrokerUrl | readonly BrokerUrl[];
   /** Passed to the socket: TLS certificates, `servername`, and so on. */
   readonly socketOptions?: Readonly<Record<string, unknown>>;
   /** The task queue. Default `visionq.tasks`. */
@@ -44,7 +50,7 @@ export interface AmqpTaskQueueOptions {
 }
 
 export interface Settings {
-  readonly url: string | Options.Connect;
+  readonly urls: readonly BrokerUrl[];
   readonly socketOptions: Readonly<Record<string, unknown>>;
   readonly queue: string;
   readonly deadLetterExchange: string;
@@ -68,7 +74,7 @@ export function normaliseOptions(options: AmqpTaskQueueOptions): Settings {
   const queue = name('queue', options.queue ?? 'visionq.tasks');
   const heartbeat = integer('heartbeatSeconds', options.heartbeatSeconds ?? 10, 0);
   return {
-    url: connectionUrl(options.url, heartbeat),
+    urls: connectionUrls(options.url, heartbeat),
     socketOptions: options.socketOptions ?? {},
     queue,
     deadLetterExchange: name('deadLetterExchange', options.deadLetterExchange ?? `${queue}.dlx`),
@@ -95,18 +101,24 @@ function events(value: unknown): AmqpTaskQueueEvents {
   return value;
 }
 
-function connectionUrl(url: AmqpTaskQueueOptions['url'], heartbeat: number): string | Options.Connect {
+function connectionUrls(url: AmqpTaskQueueOptions['url'], heartbeat: number): BrokerUrl[] {
+  if (!Array.isArray(url)) return [connectionUrl(url as BrokerUrl, heartbeat, 'url')];
+  if (url.length === 0) throw new InvalidRequestError('missing option: url (the list is empty)');
+  return url.map((one: BrokerUrl, i) => connectionUrl(one, heartbeat, `url[${i}]`));
+}
+
+function connectionUrl(url: BrokerUrl, heartbeat: number, option: string): BrokerUrl {
   if (typeof url === 'object' && url !== null) return { heartbeat, ...url };
-  if (typeof url !== 'string' || url === '') throw new InvalidRequestError('missing option: url');
+  if (typeof url !== 'string' || url === '') throw new InvalidRequestError(`missing option: ${option}`);
   let parsed: URL;
   try {
     parsed = new URL(url);
   } catch {
     // Neither the URL nor URL's own error (which quotes its input) may reach a log: it can hold a password.
-    throw new InvalidRequestError('option url is not a valid URL');
+    throw new InvalidRequestError(`option ${option} is not a valid URL`);
   }
   if (parsed.protocol !== 'amqp:' && parsed.protocol !== 'amqps:')
-    throw new InvalidRequestError(`option url must be amqp:// or amqps://, not ${parsed.protocol}//`);
+    throw new InvalidRequestError(`option ${option} must be amqp:// or amqps://, not ${parsed.protocol}//`);
   if (!parsed.searchParams.has('heartbeat')) parsed.searchParams.set('heartbeat', String(heartbeat));
   return parsed.toString();
 }

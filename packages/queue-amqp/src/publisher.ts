@@ -5,15 +5,16 @@ import {
   UnavailableError,
   type QueuedTask,
 } from '@visionq/core';
-import type { ConfirmChannel, Message, RecoveringChannelModel } from 'amqplib';
+import type { ConfirmChannel, Message } from 'amqplib';
+import type { FailoverConnection } from './failover.js';
 import { publishProperties } from './codec.js';
 import type { Settings } from './options.js';
-import { withTimeout } from './timeout.js';
+import { closeWithin, withTimeout } from './timeout.js';
 import { declareTopology } from './topology.js';
 
 /** Publishes on one confirm channel, re-created after the connection or the channel was lost. */
 export class Publisher {
-  readonly #model: RecoveringChannelModel;
+  readonly #model: FailoverConnection;
   readonly #settings: Settings;
   readonly #queue: string;
   readonly #timeoutMs: number;
@@ -22,7 +23,7 @@ export class Publisher {
   /** Message ids the broker returned as unroutable; the return always arrives before the confirm. */
   readonly #returned = new Set<string>();
 
-  constructor(model: RecoveringChannelModel, settings: Settings, connected: () => boolean) {
+  constructor(model: FailoverConnection, settings: Settings, connected: () => boolean) {
     this.#model = model;
     this.#connected = connected;
     this.#settings = settings;
@@ -45,15 +46,14 @@ export class Publisher {
       // The caller was already told it failed (and may publish it again): a late send would duplicate it.
       if (abandoned) return;
       await new Promise<void>((resolve, reject) => {
-        // A nack, with reject-publish overflow, is the queue at its length limit: nothing was queued.
-        const settle = (error: unknown) =>
-          error
-            ? reject(
-                error instanceof Error && error.message === 'message nacked'
-                  ? new QueueFullError(`queue ${this.#queue} is at its length limit`)
-                  : error,
-              )
-            : resolve();
+        const settle = (error: unknown) => {
+          if (!error) return resolve();
+          // A nack, with reject-publish overflow, is the queue at its length limit: nothing was queued.
+          if (error instanceof Error && error.message === 'message nacked')
+            return reject(new QueueFullError(`queue ${this.#queue} is at its length limit`));
+          this.#retire(current, channel);
+          reject(error);
+        };
         try {
           channel.sendToQueue(this.#queue, image, publishProperties(message), settle);
         } catch (error) {
@@ -86,6 +86,20 @@ export class Publisher {
       void declareTopology(this.#model, this.#settings).catch(() => undefined);
       throw new UnavailableError(`queue ${this.#queue} does not exist: the task was not queued`);
     }
+  }
+
+  /**
+   * Takes a channel whose publish was nacked out of use. In a cluster, a channel that published while its
+   * quorum queue changed leader can go on nacking every publish (seen with RabbitMQ 3.10) while a new channel
+   * works at once. It is closed once the publishes still in flight on it are settled.
+   */
+  #retire(current: Promise<ConfirmChannel>, channel: ConfirmChannel): void {
+    if (this.#channel !== current) return;
+    this.#channel = undefined;
+    void channel
+      .waitForConfirms()
+      .catch(() => undefined)
+      .then(() => closeWithin(channel, this.#timeoutMs));
   }
 
   #confirmChannel(): Promise<ConfirmChannel> {

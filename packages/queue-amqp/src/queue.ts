@@ -8,7 +8,8 @@ import {
   type TaskHandler,
   type TaskQueue,
 } from '@visionq/core';
-import type { ChannelModel, RecoveringChannelModel, Replies } from 'amqplib';
+import type { ChannelModel, Replies } from 'amqplib';
+import type { FailoverConnection } from './failover.js';
 import { Consumer } from './consumer.js';
 import type { Settings } from './options.js';
 import { Publisher } from './publisher.js';
@@ -22,17 +23,17 @@ export class AmqpTaskQueue implements TaskQueue {
   readonly queue: string;
   readonly deadLetterQueue: string;
   readonly #settings: Settings;
-  readonly #model: RecoveringChannelModel;
+  readonly #model: FailoverConnection;
   readonly #publisher: Publisher;
   readonly #consumers = new Set<Consumer>();
   readonly #publishing = new Set<Promise<void>>();
-  /** The live connection, kept from amqplib's recovery events: `undefined` while disconnected. */
+  /** The live connection, kept from the failover connection's events: `undefined` while disconnected. */
   #connection: ChannelModel | undefined;
   #blocked = false;
   #closing: Promise<void> | undefined;
 
   /** @internal Use `createAmqpTaskQueue`. */
-  constructor(settings: Settings, model: RecoveringChannelModel) {
+  constructor(settings: Settings, model: FailoverConnection) {
     this.#settings = settings;
     this.#model = model;
     this.queue = settings.queue;

@@ -24,6 +24,12 @@ describe('createAmqpTaskQueue options', () => {
       { url: 'amqp://localhost', reconnect: { initialDelayMs: 500, maxDelayMs: 100 } },
       /reconnect.maxDelayMs/,
     ],
+    ['an empty list of urls', { url: [] }, /missing option: url/],
+    [
+      'a list with a url of another scheme',
+      { url: ['amqp://a', 'http://b'] },
+      /option url\[1\] must be amqp/,
+    ],
     ['events that are not an object', { url: 'amqp://localhost', events: 'nope' as never }, /option events/],
     [
       'a deadLettered observer that is not a function',
@@ -61,6 +67,18 @@ describe.skipIf(!server.available)('createAmqpTaskQueue start-up against RabbitM
     await expect(attempt).rejects.toBeInstanceOf(UnavailableError);
     await expect(attempt).rejects.toThrow(/ECONNREFUSED/);
     expect(Date.now() - started).toBeLessThan(5000);
+  });
+
+  it('goes down a list of brokers: a node that refuses is skipped, the next one is used', async () => {
+    const harness = await amqpHarness(server.url);
+    try {
+      const dead = `amqp://guest:guest@127.0.0.1:${await closedPort()}`;
+      const queue = await harness.connect({ url: [dead, server.url] });
+      await queue.publish({ message: taskMessage(), image: new Uint8Array([1]) });
+      expect(await harness.depth()).toBe(1);
+    } finally {
+      await harness.cleanup();
+    }
   });
 
   it('rejects refused credentials at once, without retrying until the timeout or echoing the password', async () => {

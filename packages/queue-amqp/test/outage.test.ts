@@ -73,6 +73,37 @@ describe.skipIf(!server.available)('AmqpTaskQueue when the network goes away', (
       expect(refused.filter((id) => seen.has(id))).toEqual([]);
     }));
 
+  it('a node of a list lost for good: publisher and consumer carry on through the next one', async () => {
+    const [harness, first, second] = await Promise.all([
+      amqpHarness(server.url),
+      tcpProxy(server.url),
+      tcpProxy(server.url),
+    ]);
+    try {
+      const options = { url: [first.url, second.url], timeoutMs: 1500 };
+      const producer = await harness.connect(options);
+      const consumer = await harness.connect(options);
+      const seen = new Set<string>();
+      await consumer.consume(async (task) => void seen.add(task.message.taskId), { prefetch: 4 });
+      expect(first.connections).toBe(2);
+      const confirmed: string[] = [];
+      const publish = async (n: number) => {
+        const message = taskMessage();
+        await producer.publish({ message, image: numberedImage(n) });
+        confirmed.push(message.taskId);
+      };
+      await publish(0);
+      first.cut(); // and it stays cut: every reconnect must go to the second
+      await eventually(() => second.connections === 2, 10_000, 'both clients on the second node');
+      for (let n = 1; n < 6; n += 1) await publish(n);
+      await eventually(() => confirmed.every((id) => seen.has(id)), 10_000, 'every confirmed task consumed');
+      expect(first.connections).toBe(0);
+    } finally {
+      await Promise.all([first.close(), second.close()]);
+      await harness.cleanup();
+    }
+  });
+
   it('a silent network: heartbeats notice it, and a publish in flight rejects within the bound', () =>
     withOutage(async (h, proxy) => {
       const options = { url: proxy.url, heartbeatSeconds: 1, timeoutMs: 1500 };

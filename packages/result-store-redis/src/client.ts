@@ -52,3 +52,59 @@ export function createRedisClient(url: string, options: RedisOptions = {}): Redi
     );
   return new Redis(url, { ...FAIL_FAST_OPTIONS, ...options });
 }
+
+/**
+ * Creates an ioredis client that finds the primary through Redis Sentinel: `sentinels` are `host:port` pairs
+ * (any number; one that answers is enough), `name` the primary's name in their configuration. On top of
+ * `FAIL_FAST_OPTIONS` it reconnects at once when the sentinels announce a failover, and when a node answers
+ * `READONLY` (it was the primary and has been demoted), so that writes follow the new primary. `options` are
+ * ioredis options and override these: `password` and `tls` for the data nodes, `sentinelPassword` and
+ * `sentinelTLS` (with `enableTLSForSentinelMode`) for the sentinels.
+ */
+export function createRedisSentinelClient(
+  sentinels: readonly string[],
+  name: string,
+  options: RedisOptions = {},
+): Redis {
+  if (!Array.isArray(sentinels) || sentinels.length === 0)
+    throw new InvalidRequestError('redis sentinels: give at least one host:port');
+  if (typeof name !== 'string' || name === '')
+    throw new InvalidRequestError("redis sentinel name: missing (the primary's name in sentinel.conf)");
+  const addresses = sentinels.map((entry) => {
+    const match = /^\[?([^\]]+?)\]?:(\d{1,5})$/.exec(typeof entry === 'string' ? entry.trim() : '');
+    const port = Number(match?.[2]);
+    if (!match || port < 1 || port > 65_535)
+      throw new InvalidRequestError(`redis sentinel address must be host:port, not ${JSON.stringify(entry)}`);
+    return { host: match[1] as string, port };
+  });
+  return new Redis({
+    ...FAIL_FAST_OPTIONS,
+    sentinels: addresses,
+    name,
+    failoverDetector: true,
+    sentinelRetryStrategy: reconnectBackoff(),
+    reconnectOnError: (error) => error.message.startsWith('READONLY'),
+    ...options,
+  });
+}
+
+/**
+ * What a `redis://` or `rediss://` URL says about the data nodes behind Sentinel: user, password, database, and
+ * TLS for `rediss:`. Its host and port are not used: Sentinel names the primary. For apps whose configuration
+ * gives one URL whether or not Sentinel is used.
+ */
+export function sentinelDataOptions(url: string): RedisOptions {
+  if (!URL.canParse(url)) throw new InvalidRequestError('redis url is not a URL');
+  const parsed = new URL(url);
+  if (parsed.protocol !== 'redis:' && parsed.protocol !== 'rediss:')
+    throw new InvalidRequestError(
+      `redis url must start with redis:// or rediss://, not ${parsed.protocol}//`,
+    );
+  const db = Number(parsed.pathname.slice(1) || '0');
+  return {
+    ...(parsed.username && { username: decodeURIComponent(parsed.username) }),
+    ...(parsed.password && { password: decodeURIComponent(parsed.password) }),
+    ...(Number.isSafeInteger(db) && db > 0 && { db }),
+    ...(parsed.protocol === 'rediss:' && { tls: {} }),
+  };
+}

@@ -1,6 +1,12 @@
 export { createRedisResultStore, RedisResultStore } from './store.js';
 export type { RedisResultStoreOptions } from './options.js';
-export { createRedisClient, FAIL_FAST_OPTIONS, reconnectBackoff } from './client.js';
+export {
+  createRedisClient,
+  createRedisSentinelClient,
+  sentinelDataOptions,
+  FAIL_FAST_OPTIONS,
+  reconnectBackoff,
+} from './client.js';
 export type { BackoffOptions } from '@visionq/core';
 export { whenReady as whenRedisReady } from './connection.js';
 export type { Redis, RedisOptions } from 'ioredis';

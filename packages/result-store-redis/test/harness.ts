@@ -19,16 +19,21 @@ export interface RedisHarness extends ResultStoreHarness {
   connect(clientOptions?: RedisOptions): Promise<RedisResultStore>;
 }
 
+/** A Redis URL, or a function making a client with the given options (a Sentinel client, say). */
+export type RedisTarget = string | ((options: RedisOptions) => Redis);
+
 export async function redisHarness(
-  url: string,
+  target: RedisTarget,
   ttl: Partial<ResultStoreHarnessOptions> = {},
   clientOptions: RedisOptions = {},
 ): Promise<RedisHarness> {
   const keys = new KeyLayout(`visionq-test:${randomUUID()}:`);
+  const make = (options: RedisOptions) =>
+    typeof target === 'string' ? createRedisClient(target, options) : target(options);
   const clients: Redis[] = [];
   const stores: RedisResultStore[] = [];
   const connect = async (options = clientOptions) => {
-    const client = createRedisClient(url, options);
+    const client = make(options);
     client.on('error', () => undefined);
     clients.push(client);
     const store = createRedisResultStore({ client, keyPrefix: keys.prefix, ...ttl });
@@ -48,7 +53,7 @@ export async function redisHarness(
     },
     cleanup: async () => {
       await Promise.all(stores.map((s) => s.close()));
-      const admin = createRedisClient(url);
+      const admin = make({});
       admin.on('error', () => undefined);
       try {
         await whenRedisReady(admin);

@@ -28,7 +28,8 @@ export async function probeServer(kind: keyof typeof DEFAULTS): Promise<ServerPr
   return { url, available };
 }
 
-function canConnect(host: string, port: number): Promise<boolean> {
+/** Whether a TCP connection to `host:port` opens within a second. */
+export function canConnect(host: string, port: number): Promise<boolean> {
   return new Promise((resolve) => {
     const socket = connect({ host, port, timeout: 1000 });
     socket.once('connect', () => {

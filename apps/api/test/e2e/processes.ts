@@ -28,8 +28,18 @@ export async function freePort(): Promise<number> {
   return port;
 }
 
-export function startProcess(name: string, entry: string, env: Record<string, string>): ServiceProcess {
-  const child = spawn(process.execPath, [entry], {
+/**
+ * Starts `entry` with node. `launcher` runs it through another command first, e.g.
+ * `['ip', 'netns', 'exec', 'vq-api']` to start it on a test host of scripts/cluster.sh.
+ */
+export function startProcess(
+  name: string,
+  entry: string,
+  env: Record<string, string>,
+  launcher: readonly string[] = [],
+): ServiceProcess {
+  const [command = process.execPath, ...args] = [...launcher, process.execPath, entry];
+  const child = spawn(command, args, {
     cwd: repoPath('.'),
     // A clean environment: only what the test sets, so nothing from the developer's shell leaks in. Workers
     // serve no metrics unless asked: several of them on one host would all want the default port.

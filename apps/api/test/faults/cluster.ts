@@ -104,21 +104,7 @@ export class Cluster {
 
   /** Every 'task ended' line of every worker this cluster started. */
   ended(): Ended[] {
-    return this.workers.flatMap((worker) =>
-      worker
-        .output()
-        .split('\n')
-        .filter((line) => line.includes('"msg":"task ended"'))
-        .map((line) => {
-          const entry = JSON.parse(line) as { task_id: string; status: string; delivery: number };
-          return {
-            worker: worker.name,
-            taskId: entry.task_id,
-            status: entry.status,
-            delivery: entry.delivery,
-          };
-        }),
-    );
+    return endedBy(this.workers);
   }
 
   /** SIGTERMs what still runs, expecting a clean exit, then removes the queues and keys. */
@@ -129,6 +115,20 @@ export class Cluster {
     await deleteKeys(this.urls.redis, this.prefix);
     return codes;
   }
+}
+
+/** Every 'task ended' line the given worker processes printed. */
+export function endedBy(workers: readonly ServiceProcess[]): Ended[] {
+  return workers.flatMap((worker) =>
+    worker
+      .output()
+      .split('\n')
+      .filter((line) => line.includes('"msg":"task ended"'))
+      .map((line) => {
+        const entry = JSON.parse(line) as { task_id: string; status: string; delivery: number };
+        return { worker: worker.name, taskId: entry.task_id, status: entry.status, delivery: entry.delivery };
+      }),
+  );
 }
 
 export function alive(process: ServiceProcess): boolean {

@@ -35,6 +35,8 @@ export function samples(): Sample[] {
 
 export interface Answer {
   at: number;
+  /** How long the request took, in ms. */
+  ms?: number;
   status: number | 'error';
   retryAfter?: string | null;
   detail?: string;
@@ -68,6 +70,8 @@ export class Load {
   readonly accepted = new Map<string, { sample: Sample; at: number; via: string }>();
   readonly answers: Answer[] = [];
   readonly terminal = new Map<string, Terminal>();
+  /** When each accepted task's user first saw it ended (epoch ms). */
+  readonly endedAt = new Map<string, number>();
   /** Answers to a long-poll other than 200 and 202: 404s while a wiped store refills, 503s during outages. */
   readonly pollAnswers: Answer[] = [];
   readonly samples: Sample[];
@@ -161,9 +165,15 @@ export class Load {
         this.accepted.set(body.task_id, { sample, at, via });
         this.#watch(body.task_id);
       }
-      return { at, status: res.status, retryAfter: res.headers.get('retry-after'), detail: body.error?.code };
+      return {
+        at,
+        ms: Date.now() - at,
+        status: res.status,
+        retryAfter: res.headers.get('retry-after'),
+        detail: body.error?.code,
+      };
     } catch (error) {
-      return { at, status: 'error', detail: String((error as Error).cause ?? error) };
+      return { at, ms: Date.now() - at, status: 'error', detail: String((error as Error).cause ?? error) };
     }
   }
 
@@ -185,6 +195,7 @@ export class Load {
         const body = (await res.json()) as Terminal;
         if (res.status === 200) {
           this.terminal.set(taskId, body);
+          this.endedAt.set(taskId, Date.now());
           return;
         }
         if (res.status === 202) continue;
