@@ -7,6 +7,7 @@ import type { Logger } from 'pino';
 import {
   NotFoundError,
   type AppCheckVerifier,
+  type QueueCeiling,
   type ResultStore,
   type TaskQueue,
   type TokenVerifier,
@@ -20,6 +21,7 @@ import { docsRoutes } from './routes/docs.js';
 import type { UploadLimiter } from './http/rate-limit.js';
 import type { UploadBudgetOptions } from './http/upload-budget.js';
 import type { Metrics } from './metrics.js';
+import { cancelRoute } from './routes/cancel.js';
 import { opsRoutes } from './routes/ops.js';
 import { predictRoute } from './routes/predict.js';
 import { resultRoute } from './routes/result.js';
@@ -30,6 +32,8 @@ export interface AppDeps {
   verifier: TokenVerifier;
   queue: TaskQueue;
   store: ResultStore;
+  /** Refuses uploads beyond `MAX_QUEUED_TASKS` before their body is read. */
+  ceiling: QueueCeiling;
   /** Header-only sniffing: type by magic bytes, dimensions, pixel limit. Throws typed errors. */
   inspectImage: (bytes: Uint8Array) => Promise<ImageInfo>;
   limitUploads: UploadLimiter;
@@ -101,6 +105,7 @@ export function createApp(deps: AppDeps): Express {
   app.use('/result', authenticated);
   app.use(predictRoute(deps));
   app.use(resultRoute(deps));
+  app.use(cancelRoute(deps));
   // Last: its static files cost a file-system call on libuv's pool, where image decoding queues; API requests
   // must never wait behind that.
   app.use(docsRoutes(DOCS_DIR));

@@ -31,8 +31,16 @@ export function createMetrics() {
     buckets: [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 1, 5],
     registers: [registry],
   });
+  const queueFull = new Counter({
+    name: 'visionq_api_queue_full_total',
+    help: 'Uploads refused with 503 because MAX_QUEUED_TASKS tasks were waiting (early, or by the broker)',
+    labelNames: ['by'],
+    registers: [registry],
+  });
+  for (const by of ['api', 'broker']) queueFull.inc({ by }, 0);
   return {
     registry,
+    queueFull,
     httpDuration,
     tasksSubmitted,
     authFailures,

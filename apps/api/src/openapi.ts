@@ -246,7 +246,15 @@ export function openApiDocument(): object {
               retryAfter,
             ),
             '500': internal,
-            '503': unavailable,
+            '503': error(
+              'Queue full (MAX_QUEUED_TASKS; Retry-After from how fast it drains), uploads in flight over their ' +
+                'memory budget, or queue or store unreachable; nothing was accepted',
+              [
+                { code: 'queue_full', message: 'the queue is full, retry later' },
+                { code: 'unavailable', message: 'service temporarily unavailable, retry later' },
+              ],
+              retryAfter,
+            ),
           },
         },
       },
@@ -279,6 +287,32 @@ export function openApiDocument(): object {
             '400': error('A bad `wait`', [badWait]),
             '401': unauthorized,
             '404': error('Unknown, expired, or not yours: all the same answer', [
+              { code: 'not_found', message: 'task not found' },
+            ]),
+            '500': internal,
+            '503': unavailable,
+          },
+        },
+        delete: {
+          operationId: 'cancelTask',
+          tags: ['classification'],
+          summary:
+            'Take a task back: one not yet classified never is, one in progress is dropped, an ended one’s result is deleted at once',
+          parameters: [
+            {
+              name: 'task_id',
+              in: 'path',
+              required: true,
+              description: 'The id `POST /predict` answered with',
+              schema: { type: 'string', format: 'uuid' },
+              example: 'f34a3f8b-b556-40b6-a2e8-683cf17bb153',
+            },
+            parameters.requestId,
+          ],
+          responses: {
+            '204': { description: 'Taken back; a GET afterwards is 404', headers: withRequestId() },
+            '401': unauthorized,
+            '404': error('Unknown, expired, already taken back, or not yours (the same 404 as GET)', [
               { code: 'not_found', message: 'task not found' },
             ]),
             '500': internal,

@@ -1,4 +1,5 @@
 import type { Server } from 'node:http';
+import { QueueCeiling } from '@visionq/core';
 import { configureSharp, inspect } from '@visionq/image-preprocess';
 import { serveConfiguredMetrics, type Infrastructure } from '@visionq/service-kit';
 import type { Logger } from 'pino';
@@ -41,8 +42,12 @@ export async function startApi({
   });
   const verifier = createVerifier(config, logger);
   const appCheck = createAppCheck(config);
+  const ceiling = new QueueCeiling({ queue: infrastructure.queue, maxQueued: config.MAX_QUEUED_TASKS });
+  // A queue already full at start-up is refused from the first request; unreachable, the broker decides.
+  await ceiling.refresh().catch(() => undefined);
   const app = createApp({
     verifier,
+    ceiling,
     queue: infrastructure.queue,
     store: infrastructure.store,
     inspectImage: (bytes) => inspect(bytes, { maxPixels: config.MAX_PIXELS }),
@@ -69,11 +74,16 @@ export async function startApi({
     port: config.API_METRICS_PORT,
     portVariable: 'API_METRICS_PORT',
   }).catch(async (error: unknown) => {
-    await Promise.all([verifier.close(), appCheck?.verifier.close()]);
+    await Promise.all([ceiling.close(), verifier.close(), appCheck?.verifier.close()]);
     throw error;
   });
   const http = await listen(app, { host: config.HOST, port: config.PORT }).catch(async (error: unknown) => {
-    await Promise.all([verifier.close(), appCheck?.verifier.close(), metricsServer?.close()]);
+    await Promise.all([
+      ceiling.close(),
+      verifier.close(),
+      appCheck?.verifier.close(),
+      metricsServer?.close(),
+    ]);
     throw error;
   });
   logger.info({ url: http.url, docs: `${http.url}/docs`, metrics: metricsServer?.url ?? 'off' }, 'listening');
@@ -83,6 +93,7 @@ export async function startApi({
     metricsUrl: metricsServer?.url,
     async stop() {
       await http.close(config.SHUTDOWN_TIMEOUT_MS);
+      await ceiling.close();
       await Promise.all([verifier.close(), appCheck?.verifier.close()]);
       // Last, so that a final scrape still sees the counts.
       await metricsServer?.close();

@@ -1,6 +1,9 @@
 import { createHash, randomUUID } from 'node:crypto';
 import {
   ConflictError,
+  QueueFullError,
+  type Admission,
+  type QueueCeiling,
   TASK_MESSAGE_SCHEMA_VERSION,
   newQueuedRecord,
   type ImageType,
@@ -25,6 +28,7 @@ export interface Submission {
 export interface SubmitDeps {
   store: ResultStore;
   queue: TaskQueue;
+  ceiling: QueueCeiling;
   metrics: Metrics;
 }
 
@@ -35,8 +39,9 @@ export interface SubmitDeps {
  * retry starts afresh.
  */
 export async function submitTask(
-  { store, queue, metrics }: SubmitDeps,
+  { store, queue, ceiling, metrics }: SubmitDeps,
   { uid, image, type, idempotencyKey: key, minConfidence }: Submission,
+  admission: Admission,
   log: Logger,
 ): Promise<ResultRecord> {
   const taskId = randomUUID();
@@ -52,6 +57,7 @@ export async function submitTask(
     key && fingerprint ? { idempotency: { key, fingerprint } } : {},
   );
   if (!created.created) {
+    admission.abandoned();
     if (!created.sameRequest)
       throw new ConflictError('this Idempotency-Key was already used for another image');
     return created.record;
@@ -68,11 +74,17 @@ export async function submitTask(
   try {
     await queue.publish({ message, image });
   } catch (error) {
+    admission.abandoned();
     await store
       .delete(taskId)
       .catch((cleanup: unknown) => log.warn({ err: cleanup, task_id: taskId }, 'cleanup failed'));
-    throw error;
+    if (!(error instanceof QueueFullError)) throw error;
+    // The broker's own limit: every API shares it, and it knows better than this process's count.
+    ceiling.brokerRefused();
+    metrics.queueFull.inc({ by: 'broker' });
+    throw ceiling.full();
   }
+  admission.queued();
   endTimer();
   metrics.tasksSubmitted.inc();
   log.info({ task_id: taskId, type, bytes: image.length }, 'task queued');

@@ -48,6 +48,7 @@ describe('the OpenAPI document', () => {
     expect(operations.map((operation) => operation.operationId)).toEqual([
       'submitImage',
       'getResult',
+      'cancelTask',
       'getHealth',
       'getReadiness',
       'getOpenApiDocument',

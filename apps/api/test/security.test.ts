@@ -4,7 +4,13 @@ import { Writable } from 'node:stream';
 import request from 'supertest';
 import { afterAll, describe, expect, it } from 'vitest';
 import { BufferPool } from '@visionq/core/buffer-pool';
-import { InMemoryResultStore, InMemoryTaskQueue, type QueuedTask, type TokenVerifier } from '@visionq/core';
+import {
+  InMemoryResultStore,
+  InMemoryTaskQueue,
+  QueueCeiling,
+  type QueuedTask,
+  type TokenVerifier,
+} from '@visionq/core';
 import { createEmulatorIdToken, createLocalTokenVerifier } from '@visionq/auth-firebase';
 import { inspect } from '@visionq/image-preprocess';
 import sharp from 'sharp';
@@ -33,9 +39,11 @@ function appWith(verifier: TokenVerifier, tryPageToken?: () => string) {
     },
   });
   const metrics = createMetrics();
+  const queue = new InMemoryTaskQueue();
   const app = createApp({
     verifier,
-    queue: new InMemoryTaskQueue(),
+    queue,
+    ceiling: new QueueCeiling({ queue, maxQueued: 1000 }),
     store: new InMemoryResultStore({ resultTtlMs: 60_000, pendingTtlMs: 60_000 }),
     inspectImage: (bytes) => inspect(bytes, { maxPixels: 40_000_000 }),
     limitUploads: createUploadLimiter({ perMinute: 0 }),

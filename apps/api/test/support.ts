@@ -10,6 +10,7 @@ import {
   type Consumption,
   InMemoryResultStore,
   InMemoryTaskQueue,
+  QueueCeiling,
   StaticTokenVerifier,
   type ResultStore,
   type TaskQueue,
@@ -46,11 +47,16 @@ export interface TestService {
   metrics: Metrics;
   /** The in-process worker; started already unless the service was created with `worker: false`. */
   worker: FakeWorker;
+  classifier: FakeClassifier;
   close(): Promise<void>;
 }
 
 export interface TestServiceOptions {
   maxUploadBytes?: number;
+  /** `MAX_QUEUED_TASKS`; default 1000. */
+  maxQueued?: number;
+  /** The store's task deadline, ms; default none. */
+  taskDeadlineMs?: number;
   rateLimitPerMin?: number;
   worker?: boolean;
   queue?: TaskQueue;
@@ -71,8 +77,16 @@ export async function createTestService(options: TestServiceOptions = {}): Promi
   const broker = new InMemoryBroker();
   // As the all-in-one wires them: uploads in pooled buffers, which the queue holds until each task ended.
   const uploads = new BufferPool({ maxFreeBytes: 64 * 1024 * 1024 });
-  const queue = options.queue ?? new InMemoryTaskQueue({ broker, copyImages: false, imageHolder: uploads });
-  const store = new InMemoryResultStore({ resultTtlMs: 60_000, pendingTtlMs: 60_000 });
+  const maxQueued = options.maxQueued ?? 1000;
+  const queue =
+    options.queue ??
+    new InMemoryTaskQueue({ broker, copyImages: false, imageHolder: uploads, maxLength: maxQueued });
+  const store = new InMemoryResultStore({
+    resultTtlMs: 60_000,
+    pendingTtlMs: 60_000,
+    ...(options.taskDeadlineMs !== undefined && { taskDeadlineMs: options.taskDeadlineMs }),
+  });
+  const ceiling = new QueueCeiling({ queue, maxQueued });
   const classifier = new FakeClassifier({ model: MODEL, delayMs: options.classifierDelayMs ?? 0 });
   const verifier = new StaticTokenVerifier({ [TOKENS.alice]: 'alice', [TOKENS.bob]: 'bob' });
   const metrics = createMetrics();
@@ -80,6 +94,7 @@ export async function createTestService(options: TestServiceOptions = {}): Promi
     verifier,
     queue,
     store,
+    ceiling,
     inspectImage: (bytes) => inspect(bytes, { maxPixels: 40_000_000 }),
     limitUploads: createUploadLimiter({ perMinute: options.rateLimitPerMin ?? 0 }),
     uploads,
@@ -104,8 +119,10 @@ export async function createTestService(options: TestServiceOptions = {}): Promi
     logs,
     metrics,
     worker,
+    classifier,
     close: async () => {
       await worker.stop();
+      await ceiling.close();
       await Promise.all([queue.close(), store.close(), verifier.close(), classifier.close()]);
     },
   };

@@ -46,6 +46,10 @@ export const brokerEnv = {
   REDIS_PREFIX: z.string().min(1).default('visionq:'),
   RESULT_TTL: int(1).default(300),
   PENDING_TTL: int(1).default(3600),
+  // Seconds after acceptance that a task not yet ended fails `deadline_exceeded` (docs/scaling.md).
+  TASK_DEADLINE: int(1).default(300),
+  // Tasks waiting in the queue beyond which `POST /predict` answers 503 (docs/scaling.md).
+  MAX_QUEUED_TASKS: int(1).default(1000),
 };
 
 /** What every process reads: logging, shutdown, and how images are decoded. */

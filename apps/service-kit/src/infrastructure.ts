@@ -37,7 +37,11 @@ export async function createInfrastructure(
   redis?.on('error', (error: Error) =>
     logger.warn({ err: { message: error.message } }, 'redis connection error'),
   );
-  const ttls = { resultTtlMs: config.RESULT_TTL * 1000, pendingTtlMs: config.PENDING_TTL * 1000 };
+  const ttls = {
+    resultTtlMs: config.RESULT_TTL * 1000,
+    pendingTtlMs: config.PENDING_TTL * 1000,
+    taskDeadlineMs: config.TASK_DEADLINE * 1000,
+  };
   const store = redis
     ? createRedisResultStore({ client: redis, keyPrefix: config.REDIS_PREFIX, ...ttls })
     : new InMemoryResultStore(ttls);
@@ -61,7 +65,12 @@ export async function createInfrastructure(
     amqp ??
     // The API never touches an upload once it is queued, so the queue keeps the upload's own buffer, and
     // gives it back to the pool once the task ended.
-    new InMemoryTaskQueue({ queue: config.AMQP_QUEUE, copyImages: false, imageHolder: uploads });
+    new InMemoryTaskQueue({
+      queue: config.AMQP_QUEUE,
+      copyImages: false,
+      imageHolder: uploads,
+      maxLength: config.MAX_QUEUED_TASKS,
+    });
   return {
     queue,
     amqp,

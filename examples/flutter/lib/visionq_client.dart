@@ -136,6 +136,13 @@ class VisionqClient {
     return json;
   }
 
+  /// DELETE /result/{task_id}: takes a task back (204). Not yet classified: it never is; in progress: its result
+  /// is dropped; ended: its result is deleted at once. Afterwards the task is `not_found`, as is an unknown one.
+  Future<void> cancel(String taskId) async {
+    final path = '/result/${Uri.encodeComponent(taskId)}';
+    await _send(() => http.Request('DELETE', baseUrl.resolve(path)));
+  }
+
   Future<(Map<String, dynamic>, int?)> _poll(String taskId, Duration wait) {
     final path = '/result/${Uri.encodeComponent(taskId)}';
     final query = wait > Duration.zero ? {'wait': '${wait.inSeconds}'} : null;
@@ -161,6 +168,8 @@ class VisionqClient {
       switch (response.statusCode) {
         case 200 || 202:
           return (json, retryAfter);
+        case 204:
+          return (const <String, dynamic>{}, retryAfter);
         case 401 when !refreshed:
           refreshed = true; // an expired cached token: ask Firebase for a fresh one, once
           attempt--;

@@ -43,11 +43,14 @@ function vocabulary(): { fields: Set<string>; values: Set<string> } {
 describe('examples/flutter agrees with /openapi.json', () => {
   const predict = doc.paths['/predict']?.post as Operation;
   const result = doc.paths['/result/{task_id}']?.get as Operation;
+  const cancel = doc.paths['/result/{task_id}']?.delete as Operation;
 
-  it('paths and methods: POST /predict (multipart), GET /result/{task_id}', () => {
+  it('paths and methods: POST /predict (multipart), GET and DELETE /result/{task_id}', () => {
     expect(client).toMatch(/MultipartRequest\('POST', baseUrl\.resolve\('\/predict'\)\)/);
     expect(client).toMatch(/final path = '\/result\/\$\{Uri\.encodeComponent\(taskId\)\}';/);
     expect(client).toMatch(/http\.Request\('GET', baseUrl\.resolve\(path\)/);
+    expect(client).toMatch(/http\.Request\('DELETE', baseUrl\.resolve\(path\)\)/);
+    expect(cancel?.responses).toHaveProperty('204');
     const paths = all(client, /'(\/[^']*)'/g).map((path) => path.replace(/\$\{[^}]+\}/g, '{task_id}'));
     expect(new Set(paths)).toEqual(new Set(['/predict', '/result/{task_id}']));
     expect(predict).toBeDefined();
@@ -91,8 +94,10 @@ describe('examples/flutter agrees with /openapi.json', () => {
     const handled = all(client, /case ([\d |]+?)(?: when [^:]+)?:/g).flatMap((group) =>
       group.split('||').map((code) => code.trim()),
     );
-    expect(new Set(handled)).toEqual(new Set(['200', '202', '401', '429', '503']));
-    const documented = new Set([...Object.keys(predict.responses), ...Object.keys(result.responses)]);
+    expect(new Set(handled)).toEqual(new Set(['200', '202', '204', '401', '429', '503']));
+    const documented = new Set(
+      [predict, result, cancel].flatMap((operation) => Object.keys(operation.responses)),
+    );
     for (const code of handled) expect(documented).toContain(code);
     expect(client).toContain("response.headers['retry-after']");
     for (const code of ['429', '503']) expect(predict.responses[code]?.headers).toHaveProperty('Retry-After');

@@ -72,6 +72,10 @@ describe('examples/postman: the collection, run with newman against the all-in-o
     expect(stats.assertions.total).toBeGreaterThanOrEqual(40);
     const codes = (name: string) =>
       executions.filter((e) => e.item.name === name).map((e) => e.response?.code);
+    // Taken back: 204, then the very same 404 as an unknown task, for GET and for a second DELETE.
+    expect(codes('Take the task back (204)')).toEqual([204]);
+    expect(codes('The task taken back is gone (404)')).toEqual([404]);
+    expect(codes('Taking it back twice (404)')).toEqual([404]);
     // The poll loop really looped: 202 (pending) until 200.
     expect(codes('Poll the result')).toEqual([
       ...codes('Poll the result')

@@ -38,6 +38,12 @@ export interface VisionqClient {
   result(taskId: string, options?: ResultOptions): Promise<TaskState>;
   /** Long-polls until the task ends, however long that takes; bound it with a signal. */
   waitFor(taskId: string, options?: { signal?: AbortSignal }): Promise<EndedTask>;
+  /**
+   * DELETE /result/{taskId}: takes a task back. One not yet classified never is; one being classified ends
+   * `cancelled` and its result is dropped; an ended one's result is deleted at once. Afterwards the task is a
+   * `not_found` error, as is an unknown, expired, already cancelled or other user's task here.
+   */
+  cancel(taskId: string, options?: { signal?: AbortSignal }): Promise<void>;
   /** Submit and wait. Resolves with the prediction; a task that failed throws a `VisionqApiError`. */
   classify(image: ImageInput, options?: ClassifyOptions): Promise<SucceededTask>;
 }
@@ -83,6 +89,15 @@ export function createVisionqClient(options: VisionqClientOptions): VisionqClien
         // The API held the request for the whole wait and still asks for a pause before the next one.
         if (retryAfterSeconds) await abortable(retryAfterSeconds * 1000, signal);
       }
+    },
+
+    async cancel(taskId, { signal } = {}) {
+      await send(settings, {
+        method: 'DELETE',
+        path: `result/${encodeURIComponent(taskId)}`,
+        idempotent: true,
+        ...(signal ? { signal } : {}),
+      });
     },
 
     async classify(image, { idempotencyKey = randomKey(), minConfidence, signal } = {}) {

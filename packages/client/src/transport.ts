@@ -19,12 +19,15 @@ export interface TransportSettings {
 }
 
 export interface Call {
-  method: 'GET' | 'POST';
+  method: 'GET' | 'POST' | 'DELETE';
   /** Relative to the base URL, without a leading slash (so that a base path such as `/visionq/` is kept). */
   path: string;
   headers?: Record<string, string>;
   body?: Uint8Array;
-  /** Safe to send twice: a GET, or a POST with an Idempotency-Key. Only these are retried after network errors. */
+  /**
+   * Safe to send twice: a GET, a DELETE, or a POST with an Idempotency-Key. Only these are retried after network
+   * errors.
+   */
   idempotent: boolean;
   signal?: AbortSignal;
 }
@@ -78,6 +81,7 @@ export async function send(settings: TransportSettings, call: Call): Promise<Ans
     const retryAfterSeconds = parseRetryAfter(response.headers.get('retry-after'));
     const body = await readBody(response, call.signal);
     if (response.ok) {
+      if (response.status === 204) return { status: 204, body: undefined, retryAfterSeconds };
       if (body === undefined) {
         throw new VisionqApiError(ERROR_CODES.internal, `HTTP ${response.status} without a JSON body`, {
           status: response.status,

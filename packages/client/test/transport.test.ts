@@ -140,4 +140,19 @@ describe('Retry-After, retries and aborts (against a scripted HTTP server)', () 
     await expect(client.result(TASK, { wait: 99 })).rejects.toThrow(InvalidRequestError);
     expect(server.seen).toHaveLength(0);
   });
+
+  it('cancel sends DELETE /result/{id} with the token and resolves on 204; a 404 is not_found', async () => {
+    const noContent: Step = (res) => {
+      res.writeHead(204);
+      res.end();
+    };
+    const { server, client } = await setUp([
+      noContent,
+      json(404, { error: { code: 'not_found', message: 'task not found' } }),
+    ]);
+    await expect(client.cancel(TASK)).resolves.toBeUndefined();
+    expect(server.seen[0]).toMatchObject({ method: 'DELETE', url: `/result/${TASK}` });
+    expect(server.seen[0]!.headers.authorization).toBe('Bearer a.b.c');
+    await expect(client.cancel(TASK)).rejects.toMatchObject({ code: 'not_found', status: 404 });
+  });
 });

@@ -12,6 +12,7 @@ export const ERROR_CODES = {
   conflict: 'conflict',
   rate_limited: 'rate_limited',
   unavailable: 'unavailable',
+  queue_full: 'queue_full',
   invalid_message: 'invalid_message',
   corrupt_record: 'corrupt_record',
   invalid_model: 'invalid_model',
@@ -21,7 +22,11 @@ export const ERROR_CODES = {
 export type ErrorCode = (typeof ERROR_CODES)[keyof typeof ERROR_CODES];
 
 /** Codes worth retrying as they are, unless an error says otherwise: a dependency is down, or asks to wait. */
-const TRANSIENT_CODES: ReadonlySet<ErrorCode> = new Set([ERROR_CODES.unavailable, ERROR_CODES.rate_limited]);
+const TRANSIENT_CODES: ReadonlySet<ErrorCode> = new Set([
+  ERROR_CODES.unavailable,
+  ERROR_CODES.rate_limited,
+  ERROR_CODES.queue_full,
+]);
 
 export interface VisionqErrorOptions {
   cause?: unknown;
@@ -132,6 +137,26 @@ export class UnavailableError extends VisionqError {
   constructor(message: string, options: Omit<VisionqErrorOptions, 'transient'> = {}) {
     super(ERROR_CODES.unavailable, message, { ...options, transient: true });
   }
+}
+
+/**
+ * The queue is at its ceiling and refuses the task (RabbitMQ: a length limit with reject-publish overflow).
+ * Back-pressure, not a fault: nothing was queued, and the same task may be offered again later.
+ */
+export class QueueFullError extends VisionqError {
+  override readonly name = 'QueueFullError';
+  constructor(
+    message = 'the queue is full',
+    options: Omit<VisionqErrorOptions, 'transient'> & {
+      /** When a place is likely to be free, estimated from how fast the queue drains; absent if unknown. */
+      retryAfterSeconds?: number;
+    } = {},
+  ) {
+    super(ERROR_CODES.queue_full, message, { ...options, transient: true });
+    if (options.retryAfterSeconds !== undefined) this.retryAfterSeconds = options.retryAfterSeconds;
+  }
+
+  readonly retryAfterSeconds?: number;
 }
 
 /** A queue message whose metadata fails the schema: dead-lettered at once, never retried. */

@@ -18,6 +18,7 @@ export const HTTP_STATUS = {
   [ERROR_CODES.corrupt_record]: 500,
   [ERROR_CODES.invalid_model]: 500,
   [ERROR_CODES.unavailable]: 503,
+  [ERROR_CODES.queue_full]: 503,
 } as const satisfies Record<ErrorCode, number>;
 
 /** The HTTP status for anything thrown: a `VisionqError`'s code through the table, 500 for anything else. */

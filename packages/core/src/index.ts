@@ -4,6 +4,7 @@ export type { BackoffOptions } from './backoff.js';
 export * from './schemas.js';
 export * from './ports.js';
 export * from './records.js';
+export * from './queue-ceiling.js';
 export * from './recognition.js';
 export type { BufferHolder } from './buffer-holder.js';
 export * from './memory/index.js';

@@ -84,13 +84,36 @@ export interface Consumption {
   stop(): Promise<void>;
 }
 
+/** A task whose message was dead-lettered: by its consumer, or by the queue at its delivery limit. */
+export interface DeadLetter {
+  taskId: string;
+  owner: string;
+}
+
+/**
+ * Handles one dead letter. Resolving removes it from the feed; rejecting hands it back, to be offered again
+ * later. Dead letters whose metadata fails the schema are never handed over (no task to end).
+ */
+export type DeadLetterHandler = (letter: DeadLetter) => Promise<void>;
+
 export interface TaskQueue extends Closeable {
   /**
    * Queues one task. Resolves only once the task is safely queued (RabbitMQ: publisher confirm). Rejects with
-   * `InvalidMessageError` when the metadata fails the schema or the image is empty, or `UnavailableError` when the queue cannot take
-   * it now; it never waits forever.
+   * `InvalidMessageError` when the metadata fails the schema or the image is empty, `QueueFullError` when the
+   * queue is at its length limit (nothing was queued), or `UnavailableError` when the queue cannot take it now;
+   * it never waits forever.
    */
   publish(task: QueuedTask): Promise<void>;
+
+  /** Messages waiting for a consumer now (not those in a consumer's hands). Rejects with `UnavailableError`. */
+  depth(): Promise<number>;
+
+  /**
+   * Starts handing every task that gets dead-lettered from now on (whoever dead-lettered it) to `handler`, so
+   * that its record can be ended. Several consumers share the feed; each dead letter reaches one of them.
+   * Survives reconnects. Rejects with `InvalidRequestError` when `prefetch` is not a positive integer.
+   */
+  consumeDeadLetters(handler: DeadLetterHandler, options: ConsumeOptions): Promise<Consumption>;
 
   /**
    * Starts delivering tasks to `handler`, at most `prefetch` unsettled at once. Messages whose metadata fails
@@ -134,21 +157,33 @@ export interface ResultStore extends Closeable {
   markProcessing(taskId: string): Promise<ResultRecord | undefined>;
 
   /**
-   * Ends a task. The first completion wins: if the task already ended, nothing changes and the stored record is
-   * returned. Creates the record (with `owner`) if it expired or was never written. Terminal records live for
+   * Ends a task. The first completion wins: if the task already ended (cancelled, or failed at its deadline
+   * included), nothing changes and the stored record is returned. Creates the record (with `owner`) if it expired or was never written. Terminal records live for
    * the store's result TTL. Wakes every `waitFor` of this task, in any process.
    */
   complete(taskId: string, owner: string, outcome: TaskOutcome): Promise<ResultRecord>;
 
-  /** The record, or `undefined` if unknown or expired. Rejects with `CorruptRecordError` if it fails the schema. */
+  /**
+   * The record, or `undefined` if unknown or expired. Rejects with `CorruptRecordError` if it fails the schema.
+   * With a task deadline, a task still pending past it is ended `failed`/`deadline_exceeded` here (and by every
+   * other method that reads it), so the deadline holds with no worker running.
+   */
   get(taskId: string): Promise<ResultRecord | undefined>;
 
   /**
-   * Resolves with the record as soon as the task has ended, or after `timeoutMs` (or when `signal` aborts) with
-   * the record as it is then. An unknown task (`undefined`) or one that already ended resolves at once.
+   * Resolves with the record as soon as the task has ended (at the latest at its deadline, if the store has
+   * one), or after `timeoutMs` (or when `signal` aborts) with the record as it is then. An unknown task (`undefined`) or one that already ended resolves at once.
    * Never polls: completion wakes it, whichever client or process completed it.
    */
   waitFor(taskId: string, timeoutMs: number, signal?: AbortSignal): Promise<ResultRecord | undefined>;
+
+  /**
+   * Takes a task back for its owner. A task that has not ended becomes `cancelled` (a terminal record, kept as
+   * long as a pending one so that the worker drops it and its late result); one that has ended (or was
+   * cancelled) is removed at once, with its idempotency key. Resolves with the record as it was before, or
+   * `undefined` if there is none. Wakes every `waitFor` of a cancelled task.
+   */
+  cancel(taskId: string): Promise<ResultRecord | undefined>;
 
   /** Removes a task and any idempotency key naming it (used when the task could not be queued). */
   delete(taskId: string): Promise<void>;

@@ -71,3 +71,10 @@ export function terminalRecord(
   }
   return record.data;
 }
+
+/** The `cancelled` record that ends `current`, a pending record. */
+export function cancelledRecord(current: ResultRecord, now: Date = new Date()): ResultRecord {
+  const at = now.toISOString();
+  const { task_id, owner, created_at } = current;
+  return { task_id, owner, created_at, status: 'cancelled', updated_at: at, completed_at: at };
+}

@@ -37,9 +37,9 @@ export const TaskMessageSchema = z.object({
 });
 export type TaskMessage = z.infer<typeof TaskMessageSchema>;
 
-export const TaskStatusSchema = z.enum(['queued', 'processing', 'succeeded', 'failed']);
+export const TaskStatusSchema = z.enum(['queued', 'processing', 'succeeded', 'failed', 'cancelled']);
 export type TaskStatus = z.infer<typeof TaskStatusSchema>;
-export const TERMINAL_STATUSES: readonly TaskStatus[] = ['succeeded', 'failed'];
+export const TERMINAL_STATUSES: readonly TaskStatus[] = ['succeeded', 'failed', 'cancelled'];
 export function isTerminal(status: TaskStatus): boolean {
   return TERMINAL_STATUSES.includes(status);
 }
@@ -76,6 +76,16 @@ export const ModelRefSchema = z.object({
 });
 export type ModelRef = z.infer<typeof ModelRefSchema>;
 
+/**
+ * Codes of a `failed` task that come from the task's fate rather than from its image: its message was
+ * dead-lettered (it crashed or stalled every worker that tried it), or it had not ended `deadline` after it was
+ * accepted.
+ */
+export const TASK_FAILURE_CODES = {
+  processing_failed: 'processing_failed',
+  deadline_exceeded: 'deadline_exceeded',
+} as const;
+
 export const TaskErrorSchema = z.object({
   code: z.string().min(1),
   message: z.string(),
@@ -107,15 +117,25 @@ export const FailedRecordSchema = RecordBase.extend({
   completed_at: isoDate,
 });
 
+/** Taken back by its owner before it ended: kept only so that a late result is dropped, never shown. */
+export const CancelledRecordSchema = RecordBase.extend({
+  status: z.literal('cancelled'),
+  completed_at: isoDate,
+});
+
 /** One record per task, as kept by the ResultStore. */
 export const ResultRecordSchema = z.discriminatedUnion('status', [
   PendingRecordSchema,
   SucceededRecordSchema,
   FailedRecordSchema,
+  CancelledRecordSchema,
 ]);
 export type ResultRecord = z.infer<typeof ResultRecordSchema>;
 export type PendingRecord = z.infer<typeof PendingRecordSchema>;
-export type TerminalRecord = z.infer<typeof SucceededRecordSchema> | z.infer<typeof FailedRecordSchema>;
+export type TerminalRecord =
+  | z.infer<typeof SucceededRecordSchema>
+  | z.infer<typeof FailedRecordSchema>
+  | z.infer<typeof CancelledRecordSchema>;
 
 /** How a task ended, as the worker reports it. */
 export const TaskOutcomeSchema = z.discriminatedUnion('status', [
@@ -128,4 +148,27 @@ export type TaskOutcome = z.infer<typeof TaskOutcomeSchema>;
 export function newQueuedRecord(taskId: string, owner: string, now: Date = new Date()): PendingRecord {
   const at = now.toISOString();
   return { task_id: taskId, owner, status: 'queued', created_at: at, updated_at: at };
+}
+
+/** The outcome that ends a task still pending `deadlineMs` after it was accepted. */
+export function deadlineOutcome(deadlineMs: number): TaskOutcome {
+  return {
+    status: 'failed',
+    error: {
+      code: TASK_FAILURE_CODES.deadline_exceeded,
+      message: `the task did not end within ${Math.round(deadlineMs / 1000)} s of being accepted`,
+    },
+  };
+}
+
+/** The outcome that ends a task whose message was dead-lettered. */
+export const PROCESSING_FAILED_OUTCOME: TaskOutcome = {
+  status: 'failed',
+  error: { code: TASK_FAILURE_CODES.processing_failed, message: 'the image could not be processed' },
+};
+
+/** Whether a pending record has outlived `deadlineMs` since it was accepted, at `now` (ms since the epoch). */
+export function isOverdue(record: ResultRecord, deadlineMs: number | undefined, now: number): boolean {
+  if (deadlineMs === undefined || isTerminal(record.status)) return false;
+  return Date.parse(record.created_at) + deadlineMs <= now;
 }

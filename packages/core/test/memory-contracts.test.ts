@@ -18,7 +18,7 @@ import {
 } from '../src/testing/index.js';
 
 describe('InMemoryTaskQueue', () => {
-  taskQueueContract(it, async () => inMemoryTaskQueueHarness({ deliveryLimit: 3 }));
+  taskQueueContract(it, async (options) => inMemoryTaskQueueHarness({ deliveryLimit: 3, ...options }));
 });
 
 describe('InMemoryTaskQueue images', () => {

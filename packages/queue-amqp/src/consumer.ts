@@ -1,6 +1,8 @@
 import {
+  TaskMessageSchema,
   UnavailableError,
   isTransient,
+  type DeadLetterHandler,
   toVisionqError,
   type Consumption,
   type DeliveredTask,
@@ -9,7 +11,7 @@ import {
 import type { Channel, ConsumeMessage } from 'amqplib';
 import type { FailoverConnection } from './failover.js';
 import { ExponentialBackoff, halfJitterGenerator, handleAll, retry, type RetryPolicy } from 'cockatiel';
-import { decodeDelivery } from './codec.js';
+import { decodeDelivery, messageMetadata } from './codec.js';
 import type { DeadLetteredInfo } from './events.js';
 import type { Settings } from './options.js';
 import { declareTopology } from './topology.js';
@@ -24,7 +26,10 @@ type Outcome = 'ack' | 'requeue' | 'dead-letter';
  */
 export class Consumer implements Consumption {
   readonly #model: FailoverConnection;
-  readonly #handler: TaskHandler;
+  readonly #handler: TaskHandler | undefined;
+  readonly #feed: DeadLetterHandler | undefined;
+  /** The task queue, or the dead-letter feed for a dead-letter consumer. */
+  readonly #queue: string;
   readonly #prefetch: number;
   readonly #settings: Settings;
   readonly #resubscribe: RetryPolicy;
@@ -37,9 +42,16 @@ export class Consumer implements Consumption {
   /** Wakes handlers waiting out a requeue delay, so that stopping is not held up by them. */
   readonly #wake = new Set<() => void>();
 
-  constructor(model: FailoverConnection, handler: TaskHandler, prefetch: number, settings: Settings) {
+  constructor(
+    model: FailoverConnection,
+    handler: { tasks: TaskHandler } | { deadLetters: DeadLetterHandler },
+    prefetch: number,
+    settings: Settings,
+  ) {
     this.#model = model;
-    this.#handler = handler;
+    this.#handler = 'tasks' in handler ? handler.tasks : undefined;
+    this.#feed = 'deadLetters' in handler ? handler.deadLetters : undefined;
+    this.#queue = this.#feed ? settings.deadLetterFeed : settings.queue;
     this.#prefetch = prefetch;
     this.#settings = settings;
     this.#resubscribe = retry(handleAll, {
@@ -62,13 +74,13 @@ export class Consumer implements Consumption {
       await withTimeout(
         this.#subscribe(),
         this.#settings.timeoutMs,
-        () => new UnavailableError(`could not subscribe to ${this.#settings.queue} in time`),
+        () => new UnavailableError(`could not subscribe to ${this.#queue} in time`),
       );
     } catch (error) {
       this.#abandon();
       throw error instanceof UnavailableError
         ? error
-        : new UnavailableError(`could not subscribe to ${this.#settings.queue}`, { cause: error });
+        : new UnavailableError(`could not subscribe to ${this.#queue}`, { cause: error });
     }
   }
 
@@ -129,7 +141,7 @@ export class Consumer implements Consumption {
     this.#channel = channel;
     try {
       await channel.prefetch(this.#prefetch);
-      const { consumerTag } = await channel.consume(this.#settings.queue, (m) => this.#receive(channel, m), {
+      const { consumerTag } = await channel.consume(this.#queue, (m) => this.#receive(channel, m), {
         noAck: false,
       });
       this.#consumerTag = consumerTag;
@@ -164,6 +176,10 @@ export class Consumer implements Consumption {
       settle(channel, message, 'requeue');
       return;
     }
+    if (this.#feed) {
+      this.#track(this.#handleLetter(channel, message, this.#feed));
+      return;
+    }
     const decoded = decodeDelivery(message);
     if (!decoded.ok) {
       this.#settings.logger.warn(
@@ -179,14 +195,35 @@ export class Consumer implements Consumption {
         this.#deadLettered(message, { reason: decoded.reason, message: decoded.error.message });
       return;
     }
-    const run = this.#handle(channel, message, decoded.task);
+    this.#track(this.#handle(channel, message, decoded.task));
+  }
+
+  #track(run: Promise<void>): void {
     this.#inFlight.add(run);
     void run.finally(() => this.#inFlight.delete(run));
   }
 
+  /**
+   * A dead letter's copy: handed over when it names a task, acknowledged either way once handled (the
+   * dead-letter queue keeps the original for inspection), handed back after a pause when the handler fails.
+   */
+  async #handleLetter(channel: Channel, message: ConsumeMessage, handler: DeadLetterHandler): Promise<void> {
+    const named = LetterSchema.safeParse(messageMetadata(message.properties));
+    if (named.success) {
+      try {
+        await handler({ taskId: named.data.taskId, owner: named.data.owner });
+      } catch {
+        await this.#pause(this.#requeueDelay(message.fields.redelivered ? 2 : 1));
+        settle(channel, message, 'requeue');
+        return;
+      }
+    }
+    settle(channel, message, 'ack');
+  }
+
   async #handle(channel: Channel, message: ConsumeMessage, task: DeliveredTask): Promise<void> {
     try {
-      await this.#handler(task);
+      await (this.#handler as TaskHandler)(task);
     } catch (error) {
       if (!isTransient(error)) {
         // Only a `VisionqError` can be permanent; typing it only narrows the type.
@@ -252,6 +289,9 @@ export class Consumer implements Consumption {
     return Math.min(backoff.duration, maxDelayMs);
   }
 }
+
+/** What a feed handler needs is only taskId and owner, but it gets them from messages the task queue could read. */
+const LetterSchema = TaskMessageSchema;
 
 /** Settles a delivery; `false` when its channel is gone, and with it the delivery (the broker requeued it). */
 function settle(channel: Channel, message: ConsumeMessage, outcome: Outcome): boolean {

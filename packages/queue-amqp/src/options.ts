@@ -25,6 +25,11 @@ export interface AmqpTaskQueueOptions {
   readonly deadLetterExchange?: string;
   /** Queue that keeps dead letters. Default `<queue>.dlq`. */
   readonly deadLetterQueue?: string;
+  /**
+   * Queue that gets a copy of every dead letter, for `consumeDeadLetters` (which ends their records); the
+   * dead-letter queue keeps the originals for inspection. Default `<queue>.dlq.feed`.
+   */
+  readonly deadLetterFeed?: string;
   /** Redeliveries allowed after the first delivery before a message is dead-lettered. Default 5. */
   readonly deliveryLimit?: number;
   /** Longest wait for a publisher confirm, a ping or a first subscription. Default 5000 ms. */
@@ -50,6 +55,7 @@ export interface Settings {
   readonly queue: string;
   readonly deadLetterExchange: string;
   readonly deadLetterQueue: string;
+  readonly deadLetterFeed: string;
   readonly deliveryLimit: number;
   readonly timeoutMs: number;
   readonly connectTimeoutMs: number;
@@ -73,6 +79,7 @@ export function normaliseOptions(options: AmqpTaskQueueOptions): Settings {
     queue,
     deadLetterExchange: name('deadLetterExchange', options.deadLetterExchange ?? `${queue}.dlx`),
     deadLetterQueue: name('deadLetterQueue', options.deadLetterQueue ?? `${queue}.dlq`),
+    deadLetterFeed: name('deadLetterFeed', options.deadLetterFeed ?? `${queue}.dlq.feed`),
     deliveryLimit: integer('deliveryLimit', options.deliveryLimit ?? 5, 0),
     timeoutMs: integer('timeoutMs', options.timeoutMs ?? 5000, 1),
     connectTimeoutMs: integer('connectTimeoutMs', options.connectTimeoutMs ?? 10_000, 1),

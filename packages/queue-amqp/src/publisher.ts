@@ -1,4 +1,10 @@
-import { InvalidMessageError, TaskMessageSchema, UnavailableError, type QueuedTask } from '@visionq/core';
+import {
+  InvalidMessageError,
+  QueueFullError,
+  TaskMessageSchema,
+  UnavailableError,
+  type QueuedTask,
+} from '@visionq/core';
 import type { ConfirmChannel, Message } from 'amqplib';
 import type { FailoverConnection } from './failover.js';
 import { publishProperties } from './codec.js';
@@ -42,6 +48,9 @@ export class Publisher {
       await new Promise<void>((resolve, reject) => {
         const settle = (error: unknown) => {
           if (!error) return resolve();
+          // A nack, with reject-publish overflow, is the queue at its length limit: nothing was queued.
+          if (error instanceof Error && error.message === 'message nacked')
+            return reject(new QueueFullError(`queue ${this.#queue} is at its length limit`));
           this.#retire(current, channel);
           reject(error);
         };
@@ -69,7 +78,7 @@ export class Publisher {
     } catch (error) {
       abandoned = true;
       this.#returned.delete(message.taskId);
-      if (error instanceof UnavailableError) throw error;
+      if (error instanceof UnavailableError || error instanceof QueueFullError) throw error;
       throw new UnavailableError('RabbitMQ did not take the task', { cause: error });
     }
     if (this.#returned.delete(message.taskId)) {

@@ -3,6 +3,7 @@ import {
   UnavailableError,
   type ConsumeOptions,
   type Consumption,
+  type DeadLetterHandler,
   type QueuedTask,
   type TaskHandler,
   type TaskQueue,
@@ -82,6 +83,24 @@ export class AmqpTaskQueue implements TaskQueue {
   async consume(handler: TaskHandler, options: ConsumeOptions): Promise<Consumption> {
     if (this.#closed) throw new UnavailableError('queue client is closed');
     if (typeof handler !== 'function') throw new InvalidRequestError('handler must be a function');
+    return this.#consume({ tasks: handler }, options);
+  }
+
+  async consumeDeadLetters(handler: DeadLetterHandler, options: ConsumeOptions): Promise<Consumption> {
+    if (this.#closed) throw new UnavailableError('queue client is closed');
+    if (typeof handler !== 'function') throw new InvalidRequestError('handler must be a function');
+    return this.#consume({ deadLetters: handler }, options);
+  }
+
+  /** Messages ready in the task queue. One passive `queue.declare`, as `ping()`. */
+  async depth(): Promise<number> {
+    return (await this.#check(this.queue)).messageCount;
+  }
+
+  async #consume(
+    handler: ConstructorParameters<typeof Consumer>[1],
+    options: ConsumeOptions,
+  ): Promise<Consumption> {
     const prefetch = options?.prefetch;
     // AMQP carries prefetch counts as 16-bit numbers; 0 would mean unbounded.
     if (typeof prefetch !== 'number' || !Number.isInteger(prefetch) || prefetch < 1 || prefetch > 65_535)

@@ -5,6 +5,8 @@ export interface Topology {
   readonly queue: string;
   readonly deadLetterExchange: string;
   readonly deadLetterQueue: string;
+  /** Gets a copy of every dead letter, for whoever ends their records. */
+  readonly deadLetterFeed: string;
   readonly deliveryLimit: number;
   /** Longest wait for closing the declaring channel. Default 5000 ms. */
   readonly timeoutMs?: number;
@@ -17,8 +19,9 @@ export function queueArguments(topology: Topology): Record<string, unknown> {
     'x-dead-letter-exchange': topology.deadLetterExchange,
     'x-delivery-limit': topology.deliveryLimit,
     // At-least-once dead-lettering keeps a message in the task queue until the dead-letter queue has it, so a
-    // broker failure in between cannot lose it. RabbitMQ requires reject-publish overflow for it; with no
-    // length limit set, that overflow setting never triggers.
+    // broker failure in between cannot lose it. RabbitMQ requires reject-publish overflow for it. The length
+    // limit itself is left to a policy (`max-length`): arguments of a quorum queue cannot change later, a
+    // policy can, and with this overflow a full queue nacks the publish.
     'x-dead-letter-strategy': 'at-least-once',
     'x-overflow': 'reject-publish',
   };
@@ -42,6 +45,11 @@ export async function declareTopology(
       arguments: { 'x-queue-type': 'quorum' },
     });
     await channel.bindQueue(topology.deadLetterQueue, topology.deadLetterExchange, '');
+    await channel.assertQueue(topology.deadLetterFeed, {
+      durable: true,
+      arguments: { 'x-queue-type': 'quorum' },
+    });
+    await channel.bindQueue(topology.deadLetterFeed, topology.deadLetterExchange, '');
     await channel.assertQueue(topology.queue, { durable: true, arguments: queueArguments(topology) });
   } finally {
     await closeWithin(channel, topology.timeoutMs ?? 5000);

@@ -6,5 +6,5 @@ import { amqpHarness } from './harness.js';
 const server = await probeServer('amqp');
 
 describe.skipIf(!server.available)('AmqpTaskQueue against RabbitMQ', () => {
-  taskQueueContract(it, () => amqpHarness(server.url));
+  taskQueueContract(it, (options) => amqpHarness(server.url, {}, options));
 });

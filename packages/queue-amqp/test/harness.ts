@@ -1,6 +1,8 @@
+import { execFile } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
+import { promisify } from 'node:util';
 import type { TaskQueue } from '@visionq/core';
-import type { TaskQueueHarness } from '@visionq/core/testing';
+import type { TaskQueueHarness, TaskQueueHarnessOptions } from '@visionq/core/testing';
 import { connect, type ChannelModel, type ConfirmChannel, type GetMessage } from 'amqplib';
 import { publishProperties } from '../src/codec.js';
 import { createAmqpTaskQueue, messageMetadata, type AmqpTaskQueueOptions } from '../src/index.js';
@@ -27,10 +29,34 @@ export const FAST: Partial<AmqpTaskQueueOptions> = {
   requeueDelay: { initialDelayMs: 20, maxDelayMs: 100 },
 };
 
-/** One uniquely named queue (with its dead-letter exchange and queue) per harness, removed by cleanup(). */
+const run = promisify(execFile);
+
+/**
+ * Sets (or, with `undefined`, clears) a `max-length` policy on one queue, as an operator would: the task
+ * queue's own arguments never carry a length limit. A quorum queue refuses a publish only once it is over its
+ * `max-length`, so a ceiling of `maxLength` messages is a policy of `maxLength - 1` (docs/scaling.md). Uses
+ * `rabbitmqctl` on this machine (the node it picks by default, or `RABBITMQ_NODENAME`).
+ */
+export async function setQueueLimit(queue: string, maxLength: number | undefined): Promise<void> {
+  const args =
+    maxLength === undefined
+      ? ['clear_policy', queue]
+      : [
+          'set_policy',
+          '--apply-to',
+          'queues',
+          queue,
+          `^${queue.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}$`,
+          JSON.stringify({ 'max-length': Math.max(0, maxLength - 1) }),
+        ];
+  await run('rabbitmqctl', ['-q', ...args], { timeout: 30_000 });
+}
+
+/** One uniquely named queue (with its dead-letter exchange and queues) per harness, removed by cleanup(). */
 export async function amqpHarness(
   url: string,
   extra: Partial<AmqpTaskQueueOptions> = {},
+  harnessOptions: TaskQueueHarnessOptions = {},
 ): Promise<AmqpHarness> {
   const queue = `visionq-test-${randomUUID()}`;
   const options: AmqpTaskQueueOptions = { url, queue, ...FAST, ...extra };
@@ -38,8 +64,12 @@ export async function amqpHarness(
     queue,
     deadLetterExchange: `${queue}.dlx`,
     deadLetterQueue: `${queue}.dlq`,
+    deadLetterFeed: `${queue}.dlq.feed`,
     deliveryLimit: options.deliveryLimit ?? 5,
   };
+  // Before the queue exists, so that it is born limited.
+  const { maxLength } = harnessOptions;
+  if (maxLength !== undefined) await setQueueLimit(queue, maxLength);
   // The harness's own connection, opened again if a test restarted the broker under it.
   let admin: Promise<{ connection: ChannelModel; channel: ConfirmChannel }> | undefined;
   const opened = () =>
@@ -102,8 +132,10 @@ export async function amqpHarness(
       const channel = await adminChannel();
       await channel.deleteQueue(queue);
       await channel.deleteQueue(topology.deadLetterQueue);
+      await channel.deleteQueue(topology.deadLetterFeed);
       await channel.deleteExchange(topology.deadLetterExchange);
       await (await opened()).connection.close();
+      if (maxLength !== undefined) await setQueueLimit(queue, undefined);
     },
   };
 }

@@ -14,6 +14,12 @@ export interface RedisResultStoreOptions {
   resultTtlMs?: number;
   /** How long a queued or processing record (and its claim) is kept, in milliseconds. Default 3600000 (1 h). */
   pendingTtlMs?: number;
+  /**
+   * A task not ended this long after it was accepted (its record's `created_at`) ends `failed` with code
+   * `deadline_exceeded`, enforced by whichever call reads it next (a `waitFor` wakes for it), so that it holds
+   * with no worker running. In milliseconds; default none.
+   */
+  taskDeadlineMs?: number;
 }
 
 export interface NormalisedOptions {
@@ -21,19 +27,21 @@ export interface NormalisedOptions {
   readonly keyPrefix: string;
   readonly resultTtlMs: number;
   readonly pendingTtlMs: number;
+  readonly taskDeadlineMs: number | undefined;
 }
 
 const DEFAULTS = {
   keyPrefix: 'visionq:',
   resultTtlMs: 300_000,
   pendingTtlMs: 3_600_000,
-} satisfies Omit<NormalisedOptions, 'client'>;
+} satisfies Omit<NormalisedOptions, 'client' | 'taskDeadlineMs'>;
 
 /** Checks the options once, up front, so that a misconfiguration fails at start-up with its name. */
 export function normaliseOptions(options: RedisResultStoreOptions): NormalisedOptions {
   const { client, keyPrefix = DEFAULTS.keyPrefix } = options ?? {};
   const resultTtlMs = options?.resultTtlMs ?? DEFAULTS.resultTtlMs;
   const pendingTtlMs = options?.pendingTtlMs ?? DEFAULTS.pendingTtlMs;
+  const taskDeadlineMs = options?.taskDeadlineMs;
   if (!client || typeof client !== 'object' || typeof client.duplicate !== 'function')
     throw new InvalidRequestError('createRedisResultStore: `client` (an ioredis client) is required');
   if (client.options?.keyPrefix)
@@ -42,8 +50,9 @@ export function normaliseOptions(options: RedisResultStoreOptions): NormalisedOp
     );
   if (typeof keyPrefix !== 'string')
     throw new InvalidRequestError('createRedisResultStore: `keyPrefix` must be a string');
-  for (const [name, value] of Object.entries({ resultTtlMs, pendingTtlMs }))
+  const durations = { resultTtlMs, pendingTtlMs, ...(taskDeadlineMs !== undefined && { taskDeadlineMs }) };
+  for (const [name, value] of Object.entries(durations))
     if (!Number.isSafeInteger(value) || value <= 0)
       throw new InvalidRequestError(`createRedisResultStore: \`${name}\` must be a positive integer (ms)`);
-  return { client, keyPrefix, resultTtlMs, pendingTtlMs };
+  return { client, keyPrefix, resultTtlMs, pendingTtlMs, taskDeadlineMs };
 }

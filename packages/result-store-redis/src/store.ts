@@ -4,8 +4,11 @@ import {
   InvalidRequestError,
   UnavailableError,
   VisionqError,
+  cancelledRecord,
+  deadlineOutcome,
   decodeRecord,
   encodeRecord,
+  isOverdue,
   isTerminal,
   terminalRecord,
   validatePendingRecord,
@@ -114,8 +117,25 @@ export class RedisResultStore implements ResultStore {
     return stored;
   }
 
+  async cancel(taskId: string): Promise<ResultRecord | undefined> {
+    const before = await this.get(taskId);
+    if (!before) return undefined;
+    if (!isTerminal(before.status)) {
+      const after = await this.#update(taskId, (current) => {
+        if (!current || isTerminal(current.status)) return undefined;
+        // Kept as long as a pending record: the message may still wait in the queue all that time.
+        return { next: cancelledRecord(current), ttlMs: this.#options.pendingTtlMs, publish: true };
+      });
+      if (!after || after.status === 'cancelled') return before;
+      // It ended in between: the owner asked for it to be gone, so it goes.
+    }
+    await this.delete(taskId);
+    return before;
+  }
+
   async get(taskId: string): Promise<ResultRecord | undefined> {
-    return (await this.#read(taskId))?.record;
+    // An update that changes nothing, unless the task outlived its deadline.
+    return this.#update(taskId, () => undefined);
   }
 
   async waitFor(taskId: string, timeoutMs: number, signal?: AbortSignal): Promise<ResultRecord | undefined> {
@@ -127,7 +147,14 @@ export class RedisResultStore implements ResultStore {
       // Read only once subscribed: a completion landing in between is then either read here or heard.
       const current = await this.get(taskId);
       if (!current || isTerminal(current.status) || !(timeoutMs > 0) || signal?.aborted) return current;
-      const winner = await untilFirst(completed, timeoutMs, [signal, this.#closing.signal]);
+      // The deadline ends the task even with nobody else reading it: wake for it, and the read below ends it.
+      const { taskDeadlineMs } = this.#options;
+      const untilDeadline =
+        taskDeadlineMs === undefined
+          ? timeoutMs
+          : Date.parse(current.created_at) + taskDeadlineMs - Date.now();
+      const wait = Math.max(0, Math.min(timeoutMs, untilDeadline));
+      const winner = await untilFirst(completed, wait, [signal, this.#closing.signal]);
       this.#assertOpen();
       return winner ?? (await this.get(taskId));
     } finally {
@@ -162,7 +189,8 @@ export class RedisResultStore implements ResultStore {
 
   /**
    * Reads the record, lets `change` decide what it becomes, and writes that only if nobody wrote in between
-   * (else reads again). Returns the record as stored afterwards.
+   * (else reads again). Returns the record as stored afterwards. A task past its deadline is ended
+   * `deadline_exceeded` instead, whatever `change` wanted: a late result cannot replace that.
    */
   async #update(
     taskId: string,
@@ -172,7 +200,7 @@ export class RedisResultStore implements ResultStore {
   ): Promise<ResultRecord | undefined> {
     for (let attempt = 0; attempt < MAX_SWAPS; attempt++) {
       const current = await this.#read(taskId);
-      const decided = change(current?.record);
+      const decided = this.#deadline(taskId, current?.record) ?? change(current?.record);
       if (!decided) return current?.record;
       const text = encodeRecord(decided.next);
       const written = await this.#command(() =>
@@ -192,6 +220,14 @@ export class RedisResultStore implements ResultStore {
       if (written === 1) return decodeRecord(taskId, text);
     }
     throw new UnavailableError(`task ${taskId} kept changing under ${MAX_SWAPS} attempts to update it`);
+  }
+
+  #deadline(taskId: string, current: ResultRecord | undefined) {
+    const { taskDeadlineMs } = this.#options;
+    if (!current || taskDeadlineMs === undefined || !isOverdue(current, taskDeadlineMs, Date.now()))
+      return undefined;
+    const next = buildTerminal(taskId, current.owner, current, deadlineOutcome(taskDeadlineMs));
+    return { next, ttlMs: this.#options.resultTtlMs, publish: true };
   }
 
   async #command<T>(run: () => Promise<T>): Promise<T> {

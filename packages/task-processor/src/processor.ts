@@ -1,4 +1,5 @@
 import {
+  PROCESSING_FAILED_OUTCOME,
   isTerminal,
   isTransient,
   recognize,
@@ -13,6 +14,7 @@ import {
 } from '@visionq/core';
 import { setMaxListeners } from 'node:events';
 import { Batcher } from './batcher.js';
+import { SuspectLine } from './suspects.js';
 import { DEFAULT_RETRY, retryTransient, type RetryPolicy } from './retry.js';
 
 export interface TaskProcessorOptions {
@@ -34,6 +36,11 @@ export interface TaskProcessorOptions {
   retry?: Partial<RetryPolicy>;
   /** On `stop()`, how long tasks may keep retrying store writes before going back to the queue. Default 10 s. */
   stopGraceMs?: number;
+  /**
+   * Also consume the queue's dead-letter feed and end each dead-lettered task `failed`/`processing_failed`
+   * (first completion wins: a task that ended otherwise keeps its outcome). Default true.
+   */
+  endDeadLetters?: boolean;
   /** Observers, for logs and metrics. They must not throw. */
   events?: TaskProcessorEvents;
 }
@@ -43,6 +50,8 @@ export interface TaskProcessorEvents {
   batchClassified?(size: number, durationMs: number): void;
   /** A delivery that will be retried (transient) or dead-lettered (permanent). */
   taskError?(taskId: string, error: unknown): void;
+  /** A dead-lettered task, and its record afterwards (`failed`/`processing_failed`, or how it had ended). */
+  deadLetterEnded?(record: ResultRecord): void;
 }
 
 export interface TaskProcessor {
@@ -65,33 +74,45 @@ export function createTaskProcessor(options: TaskProcessorOptions): TaskProcesso
   // Each task in hand listens to this signal while one of its store writes retries, one write at a time: up to
   // `prefetch` listeners at once, by design. Node's default limit (10) would call a full prefetch a leak.
   setMaxListeners(options.prefetch + 1, stopping.signal);
+  const classify = async (tasks: DeliveredTask[]) => {
+    const started = performance.now();
+    const results = await classifier.classify(tasks.map((task) => task.image));
+    events.batchClassified?.(tasks.length, performance.now() - started);
+    // One batch mixes requests: a task's own floor is applied to its prediction by the same rule.
+    return results.map((result, i) => withFloor(result, tasks[i]?.message.minConfidence, classifier));
+  };
   const batcher = new Batcher<DeliveredTask, Classification>({
     maxSize: options.maxBatch,
     maxDelayMs: options.maxDelayMs,
     maxConcurrent: options.maxConcurrentBatches ?? classifier.slots + 1,
-    run: async (tasks) => {
-      const started = performance.now();
-      const results = await classifier.classify(tasks.map((task) => task.image));
-      events.batchClassified?.(tasks.length, performance.now() - started);
-      // One batch mixes requests: a task's own floor is applied to its prediction by the same rule.
-      return results.map((result, i) => withFloor(result, tasks[i]?.message.minConfidence, classifier));
-    },
+    run: classify,
   });
+  // A redelivered task may be what failed (or killed) its batch: alone, one at a time, it can fail only itself,
+  // and its former batch-mates (redelivered too) succeed on their own.
+  const suspects = new SuspectLine<ResultRecord>();
   let consumption: Consumption | undefined;
+  let deadLetters: Consumption | undefined;
 
   const handle = async (task: DeliveredTask): Promise<void> => {
     const started = performance.now();
     const { taskId, owner } = task.message;
     try {
       const current = await retryTransient(() => store.markProcessing(taskId), retry, stopping.signal);
-      // Redelivered after its result was stored but before the ack: nothing left to do.
+      // Cancelled, past its deadline, or redelivered after its result was stored: acknowledged unclassified.
       if (current && isTerminal(current.status)) return;
-      const classification = await batcher.add(task);
-      const record = await retryTransient(
-        () => store.complete(taskId, owner, toOutcome(classification, classifier)),
-        retry,
-        stopping.signal,
-      );
+      const finish = (classification: Classification) =>
+        retryTransient(
+          () => store.complete(taskId, owner, toOutcome(classification, classifier)),
+          retry,
+          stopping.signal,
+        );
+      const record =
+        task.deliveryCount > 1
+          ? await suspects.add(task.deliveryCount, task.message.timestamp, async () => {
+              const [classification] = await classify([task]);
+              return finish(classification as Classification);
+            })
+          : await finish(await batcher.add(task));
       events.taskEnded?.(record, {
         durationMs: performance.now() - started,
         deliveryCount: task.deliveryCount,
@@ -102,17 +123,31 @@ export function createTaskProcessor(options: TaskProcessorOptions): TaskProcesso
     }
   };
 
+  const endDeadLetter = async ({ taskId, owner }: { taskId: string; owner: string }): Promise<void> => {
+    const record = await retryTransient(
+      () => store.complete(taskId, owner, PROCESSING_FAILED_OUTCOME),
+      retry,
+      stopping.signal,
+    );
+    events.deadLetterEnded?.(record);
+  };
+
   return {
     async start() {
+      if (options.endDeadLetters ?? true)
+        deadLetters ??= await queue.consumeDeadLetters(endDeadLetter, { prefetch: options.prefetch });
       consumption ??= await queue.consume(handle, { prefetch: options.prefetch });
     },
     async stop() {
       const running = consumption;
+      const feed = deadLetters;
       consumption = undefined;
+      deadLetters = undefined;
       batcher.flush();
+      suspects.flush();
       // Tasks stuck retrying a dead store give up after the grace period and go back to the queue.
       const grace = setTimeout(() => stopping.abort(), options.stopGraceMs ?? 10_000);
-      await running?.stop();
+      await Promise.all([running?.stop(), feed?.stop()]);
       clearTimeout(grace);
       stopping.abort();
     },

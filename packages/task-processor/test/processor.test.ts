@@ -181,7 +181,7 @@ describe('createTaskProcessor', () => {
     expect(broker.deadLettered('visionq.tasks')).toEqual([]);
   });
 
-  it('a classifier failure (not the image) is retried and then dead-lettered, never stored as the answer', async () => {
+  it('a classifier failure (not the image) is retried, dead-lettered, and ends processing_failed, not its own error', async () => {
     const broken = new FakeClassifier();
     broken.classify = async (): Promise<Classification[]> => {
       throw new UnavailableError('model crashed');
@@ -190,7 +190,8 @@ describe('createTaskProcessor', () => {
     await startWorker();
     const id = await submit(image(1));
     await eventually(() => broker.deadLettered('visionq.tasks').length === 1, 5_000, 'dead-lettering');
-    expect((await store.get(id))?.status).toBe('processing');
+    await eventually(async () => (await store.get(id))?.status === 'failed', 5_000, 'the end');
+    expect(await store.get(id)).toMatchObject({ error: { code: 'processing_failed' } });
   });
 
   it('stop() finishes the tasks in hand before resolving', async () => {

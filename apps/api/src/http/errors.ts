@@ -1,11 +1,18 @@
 import type { ErrorRequestHandler, Response } from 'express';
-import { RateLimitedError, getHTTPStatusCode, toVisionqError, type VisionqError } from '@visionq/core';
+import {
+  QueueFullError,
+  RateLimitedError,
+  getHTTPStatusCode,
+  toVisionqError,
+  type VisionqError,
+} from '@visionq/core';
 
 /** Seconds a client should wait before retrying after a 503. */
 const UNAVAILABLE_RETRY_AFTER_S = 5;
 
 /** Messages clients may see. Internal errors and auth failures say nothing more than their code. */
 function publicMessage(error: VisionqError, status: number): string {
+  if (error.code === 'queue_full') return 'too many tasks are waiting, retry later';
   if (status >= 500 && error.code !== 'unavailable') return 'internal error';
   if (error.code === 'unauthorized') return 'unauthorized';
   if (error.code === 'unavailable') return 'service temporarily unavailable, retry later';
@@ -18,6 +25,8 @@ export function sendError(res: Response, thrown: unknown): VisionqError {
   if (error.code === 'unauthorized') res.setHeader('WWW-Authenticate', 'Bearer');
   if (error instanceof RateLimitedError) res.setHeader('Retry-After', String(error.retryAfterSeconds));
   if (error.code === 'unavailable') res.setHeader('Retry-After', String(UNAVAILABLE_RETRY_AFTER_S));
+  if (error instanceof QueueFullError)
+    res.setHeader('Retry-After', String(error.retryAfterSeconds ?? UNAVAILABLE_RETRY_AFTER_S));
   // Refused with its body unread (too large, no room, not authenticated): the connection ends with the answer
   // rather than reading, and throwing away, whatever the client still sends.
   if (!res.req.complete) res.setHeader('Connection', 'close');
@@ -33,7 +42,8 @@ export function errorHandler(): ErrorRequestHandler {
     const log = (
       req as { log?: { error: (o: object, m: string) => void; info: (o: object, m: string) => void } }
     ).log;
-    if (getHTTPStatusCode(error) >= 500)
+    // A full queue is back-pressure, not a fault.
+    if (getHTTPStatusCode(error) >= 500 && error.code !== 'queue_full')
       log?.error({ err: error.cause ?? error, code: error.code }, 'request failed');
     else log?.info({ code: error.code, reason: (error as { reason?: string }).reason }, 'request refused');
   };

@@ -9,7 +9,10 @@ export function pendingBody(record: Pick<ResultRecord, 'task_id' | 'status'>): P
 }
 
 /** The public view of an ended task: no owner, and display names in the language the request prefers. */
-export function terminalBody(record: TerminalRecord, req: Request): SucceededBody | FailedBody {
+export function terminalBody(
+  record: Exclude<TerminalRecord, { status: 'cancelled' }>,
+  req: Request,
+): SucceededBody | FailedBody {
   const times = { created_at: record.created_at, completed_at: record.completed_at };
   if (record.status === 'failed')
     return { task_id: record.task_id, status: 'failed', error: record.error, ...times };

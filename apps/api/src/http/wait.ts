@@ -2,6 +2,7 @@ import type { Request, Response } from 'express';
 import {
   InvalidRequestError,
   MinConfidenceSchema,
+  NotFoundError,
   isTerminal,
   type ResultRecord,
   type ResultStore,
@@ -54,6 +55,8 @@ export async function answerTask(
   if (wait > 0 && !isTerminal(latest.status)) {
     latest = (await store.waitFor(latest.task_id, wait * 1000, clientGone(res))) ?? latest;
   }
+  // Taken back by its owner while this request waited: gone, as for a GET afterwards.
+  if (latest.status === 'cancelled') throw new NotFoundError('task not found');
   if (latest.status === 'succeeded' || latest.status === 'failed') {
     res.status(200).json(terminalBody(latest, req));
     return;

@@ -1,5 +1,5 @@
 import { Router } from 'express';
-import { InvalidRequestError } from '@visionq/core';
+import { InvalidRequestError, QueueFullError, type Admission } from '@visionq/core';
 import type { AppDeps } from '../app.js';
 import { admitUpload } from '../http/admit-upload.js';
 import { readUpload } from '../http/upload.js';
@@ -11,10 +11,18 @@ const IDEMPOTENCY_KEY = /^[\x21-\x7e]{1,255}$/;
 
 /** POST /predict: validate the upload, submit the task, answer 202 (or the result, with ?wait). */
 export function predictRoute(deps: AppDeps): Router {
-  const { store, limitUploads, inspectImage, uploads } = deps;
+  const { store, limitUploads, inspectImage, uploads, ceiling, metrics } = deps;
   const { maxUploadBytes } = deps.settings;
   const upload = readUpload(maxUploadBytes, uploads);
   const budget = createUploadBudget(deps.settings.uploadBudget ?? DEFAULT_UPLOAD_BUDGET);
+  const admit = (): Admission => {
+    try {
+      return ceiling.admit();
+    } catch (error) {
+      if (error instanceof QueueFullError) metrics.queueFull.inc({ by: 'api' });
+      throw error;
+    }
+  };
 
   return Router().post('/predict', async (req, res) => {
     const uid = res.locals.uid as string;
@@ -25,11 +33,22 @@ export function predictRoute(deps: AppDeps): Router {
       throw new InvalidRequestError('Idempotency-Key must be 1–255 visible ASCII characters');
     }
     await limitUploads(uid);
-    admitUpload(req, res, maxUploadBytes, budget);
-    const image = await upload(req, res);
+    // Before the body is read: a full queue answers at once, whatever the upload's size.
+    const admission = admit();
+    let image: Uint8Array;
+    try {
+      admitUpload(req, res, maxUploadBytes, budget);
+      image = await upload(req, res);
+    } catch (error) {
+      admission.abandoned();
+      throw error;
+    }
     let record;
     try {
-      const { type } = await inspectImage(image);
+      const { type } = await inspectImage(image).catch((error: unknown) => {
+        admission.abandoned();
+        throw error;
+      });
       const submission = {
         uid,
         image,
@@ -37,7 +56,7 @@ export function predictRoute(deps: AppDeps): Router {
         idempotencyKey,
         ...(floor === undefined ? {} : { minConfidence: floor }),
       };
-      record = await submitTask(deps, submission, req.log);
+      record = await submitTask(deps, submission, admission, req.log);
     } finally {
       // Queued (the queue retained it, or copied it) or refused: either way this request is done with it.
       uploads.release(image);

@@ -18,7 +18,8 @@ export function resultRoute({ store }: AppDeps): Router {
     const taskId = req.params.taskId as string;
     if (!TaskIdSchema.safeParse(taskId).success) throw notFound();
     const record = await store.get(taskId);
-    if (!record || record.owner !== res.locals.uid) throw notFound();
+    // A cancelled task was taken back by its owner: gone, as SPEC asks of a GET after DELETE.
+    if (!record || record.owner !== res.locals.uid || record.status === 'cancelled') throw notFound();
     await answerTask(req, res, { store, record, wait, pending: { 'Retry-After': String(POLL_AFTER_S) } });
   });
   // A path that does not percent-decode (`/result/%zz`) fails in the router, before the route: it names no task.

@@ -62,6 +62,7 @@ export function broker(url: string) {
         withChannel(op).catch(() => undefined);
       await attempt((channel) => channel.deleteQueue(queue));
       await attempt((channel) => channel.deleteQueue(`${queue}.dlq`));
+      await attempt((channel) => channel.deleteQueue(`${queue}.dlq.feed`));
       await attempt((channel) => channel.deleteExchange(`${queue}.dlx`));
     },
   };

@@ -1,6 +1,19 @@
 import { ConflictError, UnavailableError } from '../errors.js';
-import { decodeRecord, encodeRecord, terminalRecord, validatePendingRecord } from '../records.js';
-import { isTerminal, type PendingRecord, type ResultRecord, type TaskOutcome } from '../schemas.js';
+import {
+  cancelledRecord,
+  decodeRecord,
+  encodeRecord,
+  terminalRecord,
+  validatePendingRecord,
+} from '../records.js';
+import {
+  deadlineOutcome,
+  isOverdue,
+  isTerminal,
+  type PendingRecord,
+  type ResultRecord,
+  type TaskOutcome,
+} from '../schemas.js';
 import type { CreateOutcome, IdempotencyClaim, ResultStore } from '../ports.js';
 
 /** What in-memory stores share: several stores on one storage behave like several clients of one server. */
@@ -15,6 +28,8 @@ export interface InMemoryResultStoreOptions {
   resultTtlMs: number;
   /** How long a queued or processing record is kept, in milliseconds. */
   pendingTtlMs: number;
+  /** A task not ended this long after it was accepted ends `failed`/`deadline_exceeded`. Default: none. */
+  taskDeadlineMs?: number;
   /** Clock, for tests. */
   now?: () => number;
   /** Storage shared with other stores; a fresh one by default. */
@@ -32,13 +47,15 @@ export class InMemoryResultStore implements ResultStore {
   readonly #records: Map<string, Entry>;
   readonly #claims: Map<string, { taskId: string; fingerprint: string }>;
   readonly #waiters: Map<string, Set<(record: ResultRecord) => void>>;
-  readonly #options: Required<Omit<InMemoryResultStoreOptions, 'storage'>>;
+  readonly #options: Required<Omit<InMemoryResultStoreOptions, 'storage' | 'taskDeadlineMs'>>;
+  readonly #deadlineMs: number | undefined;
   readonly #mine = new Set<(record: ResultRecord) => void>();
   #closed = false;
 
   constructor(options: InMemoryResultStoreOptions) {
-    const { storage = new InMemoryStorage(), ...rest } = options;
+    const { storage = new InMemoryStorage(), taskDeadlineMs, ...rest } = options;
     this.#options = { now: Date.now, ...rest };
+    this.#deadlineMs = taskDeadlineMs;
     this.#records = storage.records;
     this.#claims = storage.claims;
     this.#waiters = storage.waiters;
@@ -85,9 +102,21 @@ export class InMemoryResultStore implements ResultStore {
     const current = this.#read(taskId);
     if (current && isTerminal(current.status)) return current;
     const next = terminalRecord(taskId, owner, current, outcome, new Date(this.#options.now()));
-    this.#write(next, this.#options.resultTtlMs);
-    for (const wake of this.#waiters.get(taskId) ?? []) wake(next);
+    this.#end(next, this.#options.resultTtlMs);
     return next;
+  }
+
+  async cancel(taskId: string): Promise<ResultRecord | undefined> {
+    this.#assertOpen();
+    const current = this.#read(taskId);
+    if (!current) return undefined;
+    if (current.status === 'queued' || current.status === 'processing') {
+      // Kept as long as a pending record: the message may still wait in the queue all that time.
+      this.#end(cancelledRecord(current, new Date(this.#options.now())), this.#options.pendingTtlMs);
+    } else {
+      await this.delete(taskId);
+    }
+    return current;
   }
 
   async get(taskId: string): Promise<ResultRecord | undefined> {
@@ -107,9 +136,15 @@ export class InMemoryResultStore implements ResultStore {
     try {
       const current = await this.get(taskId);
       if (!current || isTerminal(current.status) || timeoutMs <= 0) return current;
+      // The deadline ends the task even with nobody else reading it: wake for it, and the read below ends it.
+      const untilDeadline =
+        this.#deadlineMs === undefined
+          ? timeoutMs
+          : Date.parse(current.created_at) + this.#deadlineMs - this.#options.now();
       const timedOut = new Promise<'timeout'>((resolve) => {
         // Node fires timers longer than 2^31-1 ms at once; nobody waits that long anyway.
-        const timer = setTimeout(() => resolve('timeout'), Math.min(timeoutMs, 2 ** 31 - 1));
+        const wait = Math.max(0, Math.min(timeoutMs, untilDeadline));
+        const timer = setTimeout(() => resolve('timeout'), Math.min(wait, 2 ** 31 - 1));
         completed.finally(() => clearTimeout(timer)).catch(() => undefined);
         signal?.addEventListener('abort', () => resolve('timeout'), { once: true });
       });
@@ -143,9 +178,25 @@ export class InMemoryResultStore implements ResultStore {
     this.#records.set(taskId, { value, expiresAt: this.#options.now() + this.#options.pendingTtlMs });
   }
 
+  /** The record, ended first if it outlived the task deadline. */
   #read(taskId: string): ResultRecord | undefined {
     const entry = this.#live(taskId);
-    return entry && decodeRecord(taskId, entry.value);
+    const record = entry && decodeRecord(taskId, entry.value);
+    if (!record || !isOverdue(record, this.#deadlineMs, this.#options.now())) return record;
+    const failed = terminalRecord(
+      taskId,
+      record.owner,
+      record,
+      deadlineOutcome(this.#deadlineMs as number),
+      new Date(this.#options.now()),
+    );
+    this.#end(failed, this.#options.resultTtlMs);
+    return failed;
+  }
+
+  #end(record: ResultRecord, ttlMs: number): void {
+    this.#write(record, ttlMs);
+    for (const wake of this.#waiters.get(record.task_id) ?? []) wake(record);
   }
 
   #write(record: ResultRecord, ttlMs: number): void {

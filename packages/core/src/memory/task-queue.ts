@@ -1,10 +1,12 @@
 import type { BufferHolder } from '../buffer-holder.js';
-import { InvalidMessageError, InvalidRequestError, UnavailableError } from '../errors.js';
+import { InvalidMessageError, InvalidRequestError, QueueFullError, UnavailableError } from '../errors.js';
 import { isTransient } from '../failure.js';
 import { TaskMessageSchema } from '../schemas.js';
 import type {
   ConsumeOptions,
   Consumption,
+  DeadLetter,
+  DeadLetterHandler,
   DeliveredTask,
   QueuedTask,
   TaskHandler,
@@ -27,6 +29,19 @@ interface QueueState {
   nextConsumer: number;
   /** Redeliveries allowed after the first delivery, fixed by whoever declared the queue first. */
   deliveryLimit: number;
+  /** Most messages waiting for a consumer; a publish beyond it is refused. Fixed like `deliveryLimit`. */
+  maxLength: number;
+  /** Dead letters not yet handed to a dead-letter consumer. */
+  feed: DeadLetter[];
+  feedConsumers: FeedConsumer[];
+}
+
+interface FeedConsumer {
+  handler: DeadLetterHandler;
+  prefetch: number;
+  inFlight: number;
+  stopped: boolean;
+  settled: Set<Promise<void>>;
 }
 
 interface ConsumerState {
@@ -44,10 +59,19 @@ interface ConsumerState {
 export class InMemoryBroker {
   readonly #queues = new Map<string, QueueState>();
 
-  state(name: string, deliveryLimit = DEFAULT_DELIVERY_LIMIT): QueueState {
+  state(name: string, deliveryLimit = DEFAULT_DELIVERY_LIMIT, maxLength = Infinity): QueueState {
     let state = this.#queues.get(name);
     if (!state) {
-      state = { ready: [], deadLettered: [], consumers: [], nextConsumer: 0, deliveryLimit };
+      state = {
+        ready: [],
+        deadLettered: [],
+        consumers: [],
+        nextConsumer: 0,
+        deliveryLimit,
+        maxLength,
+        feed: [],
+        feedConsumers: [],
+      };
       this.#queues.set(name, state);
     }
     return state;
@@ -77,6 +101,8 @@ export interface InMemoryTaskQueueOptions {
   queue?: string;
   /** Redeliveries allowed after the first delivery before a message is dead-lettered. Default 5. */
   deliveryLimit?: number;
+  /** Most messages waiting for a consumer; `publish` beyond it rejects with `QueueFullError`. Default none. */
+  maxLength?: number;
   /**
    * Keep a copy of each published image (default), so that the publisher may reuse its buffer once `publish`
    * resolved, as with a real broker. `false` keeps the publisher's buffer itself: for a publisher that never
@@ -99,6 +125,7 @@ export class InMemoryTaskQueue implements TaskQueue {
   readonly #imageHolder: BufferHolder | undefined;
   #closed = false;
   readonly #consumers = new Set<ConsumerState>();
+  readonly #feedConsumers = new Set<FeedConsumer>();
 
   constructor(options: InMemoryTaskQueueOptions = {}) {
     this.broker = options.broker ?? new InMemoryBroker();
@@ -106,7 +133,10 @@ export class InMemoryTaskQueue implements TaskQueue {
     this.deliveryLimit = options.deliveryLimit ?? DEFAULT_DELIVERY_LIMIT;
     this.#copyImages = options.copyImages ?? true;
     this.#imageHolder = this.#copyImages ? undefined : options.imageHolder;
-    this.broker.state(this.queue, this.deliveryLimit);
+    const { maxLength } = options;
+    if (maxLength !== undefined && (!Number.isInteger(maxLength) || maxLength < 0))
+      throw new InvalidRequestError('maxLength must be a non-negative integer');
+    this.broker.state(this.queue, this.deliveryLimit, maxLength);
   }
 
   async publish(task: QueuedTask): Promise<void> {
@@ -114,6 +144,9 @@ export class InMemoryTaskQueue implements TaskQueue {
     const parsed = TaskMessageSchema.safeParse(task.message);
     if (!parsed.success) throw new InvalidMessageError(`invalid task message: ${parsed.error.message}`);
     if (task.image.byteLength === 0) throw new InvalidMessageError('the image is empty');
+    const state = this.broker.state(this.queue);
+    if (state.ready.length >= state.maxLength)
+      throw new QueueFullError(`queue ${this.queue} holds its limit of ${state.maxLength} tasks`);
     const image = this.#copyImages ? task.image.slice() : task.image;
     const holder = this.#imageHolder;
     holder?.retain(image);
@@ -124,9 +157,7 @@ export class InMemoryTaskQueue implements TaskQueue {
 
   async consume(handler: TaskHandler, options: ConsumeOptions): Promise<Consumption> {
     this.#assertOpen();
-    if (!Number.isInteger(options.prefetch) || options.prefetch < 1) {
-      throw new InvalidRequestError('prefetch must be a positive integer');
-    }
+    assertPrefetch(options.prefetch);
     const consumer: ConsumerState = {
       handler,
       prefetch: options.prefetch,
@@ -141,12 +172,45 @@ export class InMemoryTaskQueue implements TaskQueue {
     return { stop: () => this.#stop(consumer) };
   }
 
+  async depth(): Promise<number> {
+    this.#assertOpen();
+    return this.broker.depth(this.queue);
+  }
+
+  async consumeDeadLetters(handler: DeadLetterHandler, options: ConsumeOptions): Promise<Consumption> {
+    this.#assertOpen();
+    assertPrefetch(options.prefetch);
+    const consumer: FeedConsumer = {
+      handler,
+      prefetch: options.prefetch,
+      inFlight: 0,
+      stopped: false,
+      settled: new Set(),
+    };
+    const state = this.broker.state(this.queue);
+    state.feedConsumers.push(consumer);
+    this.#feedConsumers.add(consumer);
+    pumpFeed(state);
+    return {
+      stop: async () => {
+        consumer.stopped = true;
+        state.feedConsumers = state.feedConsumers.filter((c) => c !== consumer);
+        await Promise.allSettled([...consumer.settled]);
+        this.#feedConsumers.delete(consumer);
+      },
+    };
+  }
+
   async ping(): Promise<void> {
     this.#assertOpen();
   }
 
   async close(): Promise<void> {
     if (this.#closed) return;
+    const state = this.broker.state(this.queue);
+    for (const consumer of this.#feedConsumers) consumer.stopped = true;
+    state.feedConsumers = state.feedConsumers.filter((c) => !this.#feedConsumers.has(c));
+    await Promise.allSettled([...this.#feedConsumers].flatMap((consumer) => [...consumer.settled]));
     await Promise.all([...this.#consumers].map((consumer) => this.#stop(consumer)));
     this.#closed = true;
   }
@@ -157,6 +221,8 @@ export class InMemoryTaskQueue implements TaskQueue {
    */
   crash(): void {
     const state = this.broker.state(this.queue);
+    for (const consumer of this.#feedConsumers) consumer.stopped = true;
+    state.feedConsumers = state.feedConsumers.filter((c) => !this.#feedConsumers.has(c));
     for (const consumer of this.#consumers) {
       consumer.stopped = true;
       state.consumers = state.consumers.filter((c) => c !== consumer);
@@ -183,16 +249,53 @@ export class InMemoryTaskQueue implements TaskQueue {
   }
 }
 
+function assertPrefetch(prefetch: number): void {
+  if (!Number.isInteger(prefetch) || prefetch < 1)
+    throw new InvalidRequestError('prefetch must be a positive integer');
+}
+
 function requeue(state: QueueState, envelope: Envelope): void {
   envelope.returns += 1;
   if (envelope.returns > state.deliveryLimit) deadLetter(state, envelope);
   else state.ready.unshift(envelope);
 }
 
-/** Dead-lettered messages keep their metadata for inspection; their image is let go. */
+/**
+ * Dead-lettered messages keep their metadata for inspection; their image is let go. A copy of each valid one
+ * goes to the feed, for whoever ends the records.
+ */
 function deadLetter(state: QueueState, envelope: Envelope): void {
   settle(envelope);
   state.deadLettered.push(envelope);
+  const parsed = TaskMessageSchema.safeParse(envelope.message);
+  if (!parsed.success) return;
+  state.feed.push({ taskId: parsed.data.taskId, owner: parsed.data.owner });
+  pumpFeed(state);
+}
+
+/** How long a dead letter whose handler failed waits before it is offered again. */
+const FEED_RETRY_MS = 200;
+
+function pumpFeed(state: QueueState): void {
+  for (;;) {
+    const consumer = state.feedConsumers.find((c) => !c.stopped && c.inFlight < c.prefetch);
+    const letter = consumer && state.feed.shift();
+    if (!consumer || !letter) return;
+    consumer.inFlight += 1;
+    const run = (async () => {
+      try {
+        await consumer.handler(letter);
+      } catch {
+        await new Promise((resolve) => setTimeout(resolve, FEED_RETRY_MS));
+        state.feed.push(letter);
+      } finally {
+        consumer.inFlight -= 1;
+      }
+      pumpFeed(state);
+    })();
+    consumer.settled.add(run);
+    void run.finally(() => consumer.settled.delete(run));
+  }
 }
 
 function settle(envelope: Envelope): void {

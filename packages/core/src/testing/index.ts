@@ -1,5 +1,10 @@
 export type { ContractContext, ContractOptions, ContractTestFn } from './types.js';
-export { taskQueueContract, type TaskQueueHarness, type TaskQueueHarnessFactory } from './task-queue.js';
+export {
+  taskQueueContract,
+  type TaskQueueHarness,
+  type TaskQueueHarnessFactory,
+  type TaskQueueHarnessOptions,
+} from './task-queue.js';
 export { inMemoryTaskQueueHarness } from './memory-harness.js';
 export {
   resultStoreContract,

@@ -8,6 +8,8 @@ import { sleep } from './wait.js';
 export interface ResultStoreHarnessOptions {
   resultTtlMs: number;
   pendingTtlMs: number;
+  /** A task not ended this long after it was accepted fails with `deadline_exceeded`. Default none. */
+  taskDeadlineMs?: number;
 }
 
 /** What a `ResultStore` implementation provides to run the contract: isolated storage per call. */
@@ -25,6 +27,7 @@ export type ResultStoreHarnessFactory = (options: ResultStoreHarnessOptions) => 
 
 const TIMEOUT = 20_000;
 const LONG = { resultTtlMs: 60_000, pendingTtlMs: 120_000 };
+const DEADLINE = { ...LONG, taskDeadlineMs: 1_000 };
 
 /** Registers the `ResultStore` contract: every promise the port makes, each with its failing path. */
 export function resultStoreContract(
@@ -307,6 +310,91 @@ export function resultStoreContract(
       await client.close();
       await expect(client.get(pendingRecord().task_id)).rejects.toBeInstanceOf(UnavailableError);
       await expect(client.ping()).rejects.toBeInstanceOf(UnavailableError);
+    })());
+
+  test('cancel ends a pending task `cancelled`: waiters wake, a late processing or result changes nothing', async ({
+    expect,
+  }) =>
+    withHarness(LONG, async (h, store) => {
+      const worker = await h.connect();
+      const queued = pendingRecord();
+      const running = pendingRecord();
+      await store.create(queued);
+      await store.create(running);
+      await worker.markProcessing(running.task_id);
+      const waiting = store.waitFor(running.task_id, 10_000);
+      await sleep(100);
+      expect(await store.cancel(queued.task_id)).toEqual(queued);
+      expect(await store.cancel(running.task_id)).toMatchObject({ status: 'processing' });
+      expect(await waiting).toMatchObject({ status: 'cancelled' });
+      for (const record of [queued, running]) {
+        const cancelled = await store.get(record.task_id);
+        expect(cancelled).toMatchObject({ status: 'cancelled', owner: record.owner });
+        expect(await worker.markProcessing(record.task_id)).toEqual(cancelled);
+        expect(await worker.complete(record.task_id, record.owner, succeeded())).toEqual(cancelled);
+        expect(await store.get(record.task_id)).toEqual(cancelled);
+      }
+    })());
+
+  test('cancel removes an ended or cancelled task at once, with its idempotency key; an unknown one is undefined', async ({
+    expect,
+  }) =>
+    withHarness(LONG, async (_h, store) => {
+      const claim = { key: 'k', fingerprint: 'f' };
+      const done = pendingRecord('alice');
+      await store.create(done, { idempotency: claim });
+      const ended = await store.complete(done.task_id, done.owner, succeeded());
+      expect(await store.cancel(done.task_id)).toEqual(ended);
+      expect(await store.get(done.task_id)).toBeUndefined();
+      const next = pendingRecord('alice');
+      expect(await store.create(next, { idempotency: claim })).toEqual({ created: true, record: next });
+      await store.cancel(next.task_id);
+      expect(await store.cancel(next.task_id)).toMatchObject({ status: 'cancelled' });
+      expect(await store.get(next.task_id)).toBeUndefined();
+      expect(await store.cancel(pendingRecord().task_id)).toBeUndefined();
+    })());
+
+  test('a task pending past the deadline reads as failed/deadline_exceeded, and a late result cannot replace it', async ({
+    expect,
+  }) =>
+    withHarness(DEADLINE, async (h, store) => {
+      const worker = await h.connect();
+      const read = pendingRecord();
+      const unread = pendingRecord();
+      await store.create(read);
+      await store.create(unread);
+      await worker.markProcessing(unread.task_id);
+      await sleep(1_300);
+      const failedAt = await store.get(read.task_id);
+      expect(failedAt).toMatchObject({ status: 'failed', error: { code: 'deadline_exceeded' } });
+      expect(await worker.complete(read.task_id, read.owner, succeeded())).toEqual(failedAt);
+      // Nobody read this one: the late result itself finds the deadline passed.
+      const late = await worker.complete(unread.task_id, unread.owner, succeeded());
+      expect(late).toMatchObject({ status: 'failed', error: { code: 'deadline_exceeded' } });
+      expect(await store.get(unread.task_id)).toEqual(late);
+      expect(await worker.markProcessing(unread.task_id)).toEqual(late);
+    })());
+
+  test('waitFor answers at the deadline with failed/deadline_exceeded, though nobody else reads the task', async ({
+    expect,
+  }) =>
+    withHarness(DEADLINE, async (_h, store) => {
+      const record = pendingRecord();
+      await store.create(record);
+      const started = Date.now();
+      const result = await store.waitFor(record.task_id, 10_000);
+      expect(result).toMatchObject({ status: 'failed', error: { code: 'deadline_exceeded' } });
+      expect(Date.now() - started).toBeGreaterThanOrEqual(900);
+      expect(Date.now() - started).toBeLessThan(8_000);
+    })());
+
+  test('a task that ended before its deadline keeps its outcome after it', async ({ expect }) =>
+    withHarness(DEADLINE, async (_h, store) => {
+      const record = pendingRecord();
+      await store.create(record);
+      const done = await store.complete(record.task_id, record.owner, succeeded());
+      await sleep(1_300);
+      expect(await store.get(record.task_id)).toEqual(done);
     })());
 
   options.additionalTests?.(it);

@@ -1,5 +1,11 @@
-import { InvalidMessageError, InvalidRequestError, UnavailableError, VisionqError } from '../errors.js';
-import type { DeliveredTask, TaskQueue } from '../ports.js';
+import {
+  InvalidMessageError,
+  InvalidRequestError,
+  QueueFullError,
+  UnavailableError,
+  VisionqError,
+} from '../errors.js';
+import type { DeadLetter, DeliveredTask, TaskQueue } from '../ports.js';
 import { imageNumber, numberedImage, taskMessage } from './fixtures.js';
 import type { ContractOptions, ContractTestFn } from './types.js';
 import { eventually, gate, sleep } from './wait.js';
@@ -20,7 +26,12 @@ export interface TaskQueueHarness {
   cleanup(): Promise<void>;
 }
 
-export type TaskQueueHarnessFactory = () => Promise<TaskQueueHarness>;
+export interface TaskQueueHarnessOptions {
+  /** Most messages waiting in the harness's queue, enforced by the queue itself. Default none. */
+  maxLength?: number;
+}
+
+export type TaskQueueHarnessFactory = (options?: TaskQueueHarnessOptions) => Promise<TaskQueueHarness>;
 
 const TIMEOUT = 20_000;
 
@@ -30,14 +41,15 @@ export function taskQueueContract(
   createHarness: TaskQueueHarnessFactory,
   options: ContractOptions = {},
 ): void {
-  const withHarness = (body: (h: TaskQueueHarness) => Promise<void>) => async () => {
-    const harness = await createHarness();
-    try {
-      await body(harness);
-    } finally {
-      await harness.cleanup();
-    }
-  };
+  const withHarness =
+    (body: (h: TaskQueueHarness) => Promise<void>, more?: TaskQueueHarnessOptions) => async () => {
+      const harness = await (more ? createHarness(more) : createHarness());
+      try {
+        await body(harness);
+      } finally {
+        await harness.cleanup();
+      }
+    };
   const test = (name: string, fn: Parameters<ContractTestFn>[1]) => it(`TaskQueue: ${name}`, fn, TIMEOUT);
 
   test('delivers the metadata and the exact image bytes that were published', async ({ expect }) =>
@@ -308,6 +320,98 @@ export function taskQueueContract(
       );
       await expect(queue.ping()).rejects.toBeInstanceOf(UnavailableError);
       await queue.close();
+    })());
+
+  test('depth counts the messages waiting for a consumer', async ({ expect }) =>
+    withHarness(async (h) => {
+      const queue = await h.connect();
+      expect(await queue.depth()).toBe(0);
+      for (let n = 0; n < 3; n += 1) await queue.publish({ message: taskMessage(), image: numberedImage(n) });
+      await eventually(async () => (await queue.depth()) === 3, 5000, 'a depth of 3');
+    })());
+
+  test('at its length limit, publish rejects with QueueFullError, queues nothing, and takes work again once it drains', async ({
+    expect,
+  }) =>
+    withHarness(
+      async (h) => {
+        const queue = await h.connect();
+        for (let n = 0; n < 3; n += 1)
+          await queue.publish({ message: taskMessage(), image: numberedImage(n) });
+        const refused = taskMessage();
+        await expect(queue.publish({ message: refused, image: numberedImage(9) })).rejects.toBeInstanceOf(
+          QueueFullError,
+        );
+        expect(await queue.depth()).toBe(3);
+        const received: number[] = [];
+        const consumption = await queue.consume(async (task) => void received.push(imageNumber(task.image)), {
+          prefetch: 1,
+        });
+        await eventually(() => received.length === 3, 5000, 'the three queued');
+        await consumption.stop();
+        await queue.publish({ message: taskMessage(), image: numberedImage(4) });
+        expect(received.sort()).toEqual([0, 1, 2]);
+        expect(await h.deadLettered()).toHaveLength(0);
+      },
+      { maxLength: 3 },
+    )());
+
+  test('every dead letter reaches the dead-letter feed once: permanent failures and the delivery limit, not invalid metadata', async ({
+    expect,
+  }) =>
+    withHarness(async (h) => {
+      const queue = await h.connect();
+      const permanent = taskMessage({ owner: 'perm' });
+      const exhausted = taskMessage({ owner: 'exhausted' });
+      await h.publishRaw({ ...taskMessage(), schemaVersion: 999 }, numberedImage(0));
+      await queue.publish({ message: permanent, image: numberedImage(1) });
+      await queue.publish({ message: exhausted, image: numberedImage(2) });
+      const letters: DeadLetter[] = [];
+      await queue.consumeDeadLetters(async (letter) => void letters.push(letter), { prefetch: 1 });
+      await queue.consume(
+        async (task) => {
+          if (task.message.taskId === permanent.taskId) throw new VisionqError('invalid_image', 'never');
+          throw new Error('crashes every time');
+        },
+        { prefetch: 1 },
+      );
+      await eventually(() => letters.length === 2, 15_000, 'two dead letters in the feed');
+      await sleep(300);
+      expect(letters.sort((a, b) => a.owner.localeCompare(b.owner))).toEqual([
+        { taskId: exhausted.taskId, owner: 'exhausted' },
+        { taskId: permanent.taskId, owner: 'perm' },
+      ]);
+      expect(await h.deadLettered()).toHaveLength(3);
+    })());
+
+  test('a dead letter whose handler fails is offered again; one dead-lettered with no feed consumer waits for one', async ({
+    expect,
+  }) =>
+    withHarness(async (h) => {
+      const queue = await h.connect();
+      const message = taskMessage();
+      await queue.publish({ message, image: numberedImage(1) });
+      await queue.consume(
+        async () => {
+          throw new VisionqError('invalid_image', 'never');
+        },
+        { prefetch: 1 },
+      );
+      await eventually(async () => (await h.deadLettered()).length === 1, 10_000, 'dead-lettering');
+      const feeder = await h.connect();
+      let attempts = 0;
+      const ended: string[] = [];
+      await feeder.consumeDeadLetters(
+        async (letter) => {
+          attempts += 1;
+          if (attempts === 1) throw new UnavailableError('store is down');
+          ended.push(letter.taskId);
+        },
+        { prefetch: 1 },
+      );
+      await eventually(() => ended.length === 1, 15_000, 'the second offer');
+      expect(ended).toEqual([message.taskId]);
+      expect(attempts).toBe(2);
     })());
 
   options.additionalTests?.(it);

@@ -58,7 +58,7 @@ export function createTaskProcessorMetrics(registry: Registry) {
   };
   // Every reason and status from the start, so that a rate() sees the first one and a dashboard shows zeros.
   for (const reason of DEAD_LETTER_REASONS) metrics.deadLettered.inc({ reason }, 0);
-  for (const status of ['succeeded', 'failed']) metrics.tasksEnded.inc({ status }, 0);
+  for (const status of ['succeeded', 'failed', 'cancelled']) metrics.tasksEnded.inc({ status }, 0);
   return metrics;
 }
 
@@ -98,6 +98,14 @@ export function observeTaskProcessor(
     batchClassified(size, durationMs) {
       metrics.batchSize.observe(size);
       metrics.batchDuration.observe(durationMs / 1000);
+    },
+    deadLetterEnded(record) {
+      const code = record.status === 'failed' ? record.error.code : undefined;
+      if (code === 'processing_failed') metrics.tasksEnded.inc({ status: record.status });
+      logger.warn(
+        { task_id: record.task_id, status: record.status, ...(code && { code }) },
+        'dead-lettered task ended',
+      );
     },
     taskError(taskId, error) {
       const typed = toVisionqError(error);
