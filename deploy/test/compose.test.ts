@@ -100,7 +100,7 @@ describe('deploy/compose.yaml', () => {
 
   it("the worker's environment passes its own configuration parsing, every variable known", () => {
     const config = loadWorkerConfig(worker!.environment);
-    expect(config.AMQP_URL).toMatch(/@rabbitmq:5672$/);
+    expect(config.AMQP_URL).toEqual([expect.stringMatching(/@rabbitmq:5672$/)]);
     const known = new Set(Object.keys(config));
     expect(Object.keys(worker!.environment).filter((name) => !known.has(name))).toEqual([]);
   });

@@ -13,10 +13,17 @@ import {
 describe('all-in-one process, embedded (in-memory queue and store, local auth, bundled model)', () => {
   let service: ServiceProcess;
   let url = '';
+  let metricsUrl = '';
   beforeAll(async () => {
     const port = await freePort();
+    const metricsPort = await freePort();
     url = `http://127.0.0.1:${port}`;
-    service = startProcess('all-in-one', ENTRY.allInOne, { PORT: String(port), ...SUITE_ENV });
+    metricsUrl = `http://127.0.0.1:${metricsPort}/metrics`;
+    service = startProcess('all-in-one', ENTRY.allInOne, {
+      PORT: String(port),
+      API_METRICS_PORT: String(metricsPort),
+      ...SUITE_ENV,
+    });
     await waitUntilServing(`${url}/healthz`, service);
   }, 60_000);
   afterAll(async () => {
@@ -32,8 +39,9 @@ describe('all-in-one process, embedded (in-memory queue and store, local auth, b
   });
 
   it('says which model it runs in its metrics, and every log line carries Cloud Logging’s severity', async () => {
-    const metrics = await (await fetch(`${url}/metrics`)).text();
-    expect(metrics).toMatch(/^visionq_model_info\{name="traffic-signs",version="1"\} 1$/m);
+    // On the internal metrics port, never the public one.
+    const metrics = await (await fetch(metricsUrl)).text();
+    expect(metrics).toMatch(/^visionq_model_info\{name="traffic-signs",version="2"\} 1$/m);
     const lines = service
       .output()
       .split('\n')

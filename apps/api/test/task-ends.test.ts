@@ -28,7 +28,7 @@ function countClassified(classifier: { classify: (images: readonly Uint8Array[])
 
 describe('MAX_QUEUED_TASKS', () => {
   it('with no worker, exactly the ceiling is accepted, the rest 503 with Retry-After; a worker then ends all of them', async () => {
-    const { app, queue, store, worker } = await service({ worker: false, maxQueued: 50 });
+    const { app, queue, store, worker, metrics } = await service({ worker: false, maxQueued: 50 });
     const photo = await jpeg();
     const answers = await Promise.all(Array.from({ length: 70 }, () => submit(app, photo)));
     const accepted = answers.filter((res) => res.status === 202);
@@ -44,7 +44,7 @@ describe('MAX_QUEUED_TASKS', () => {
     const ids = accepted.map((res) => PendingBodySchema.parse(res.body).task_id);
     expect(new Set(ids).size).toBe(50);
     for (const id of ids) expect((await store.get(id))?.status).toBe('queued');
-    const text = (await request(app).get('/metrics')).text;
+    const text = await metrics.registry.metrics();
     expect(text).toMatch(/visionq_api_queue_full_total\{by="api"\} 20/);
     expect((await request(app).get('/readyz')).status).toBe(200);
 
