@@ -64,6 +64,14 @@ const parameters = {
     schema: { type: 'number', minimum: 0, maximum: MAX_WAIT_SECONDS, default: 0 },
     example: 5,
   },
+  taskId: {
+    name: 'task_id',
+    in: 'path',
+    required: true,
+    description: 'The id `POST /predict` answered with',
+    schema: { type: 'string', format: 'uuid' },
+    example: 'f34a3f8b-b556-40b6-a2e8-683cf17bb153',
+  },
   acceptLanguage: {
     name: 'Accept-Language',
     in: 'header',
@@ -263,19 +271,7 @@ export function openApiDocument(): object {
           operationId: 'getResult',
           tags: ['classification'],
           summary: 'Fetch the result of a task (only its submitter can)',
-          parameters: [
-            {
-              name: 'task_id',
-              in: 'path',
-              required: true,
-              description: 'The id `POST /predict` answered with',
-              schema: { type: 'string', format: 'uuid' },
-              example: 'f34a3f8b-b556-40b6-a2e8-683cf17bb153',
-            },
-            parameters.wait,
-            parameters.acceptLanguage,
-            parameters.requestId,
-          ],
+          parameters: [parameters.taskId, parameters.wait, parameters.acceptLanguage, parameters.requestId],
           responses: {
             '200': ended,
             '202': json(
@@ -298,17 +294,7 @@ export function openApiDocument(): object {
           tags: ['classification'],
           summary:
             'Take a task back: one not yet classified never is, one in progress is dropped, an ended one’s result is deleted at once',
-          parameters: [
-            {
-              name: 'task_id',
-              in: 'path',
-              required: true,
-              description: 'The id `POST /predict` answered with',
-              schema: { type: 'string', format: 'uuid' },
-              example: 'f34a3f8b-b556-40b6-a2e8-683cf17bb153',
-            },
-            parameters.requestId,
-          ],
+          parameters: [parameters.taskId, parameters.requestId],
           responses: {
             '204': { description: 'Taken back; a GET afterwards is 404', headers: withRequestId() },
             '401': unauthorized,
