@@ -10,6 +10,17 @@
 set -euo pipefail
 
 here="$(cd "$(dirname "$0")" && pwd)"
+
+# podman and what it builds and runs with, from Debian, when missing (as .ci/run installs them).
+missing=()
+for package in podman podman-compose runc netavark aardvark-dns debootstrap; do
+  dpkg -s "$package" >/dev/null 2>&1 || missing+=("$package")
+done
+if [ "${#missing[@]}" -gt 0 ]; then
+  echo "base-image.sh: installing ${missing[*]}" >&2
+  flock /tmp/apt.lock apt-get update -qq
+  DEBIAN_FRONTEND=noninteractive flock /tmp/apt.lock apt-get install -y -qq "${missing[@]}" >/dev/null
+fi
 export CONTAINERS_CONF="${CONTAINERS_CONF:-$here/containers.conf}"
 image="${1:-$(sed -nE 's/^ARG NODE_IMAGE=(.+)$/\1/p' "$here/Dockerfile")}"
 # `node:24-…` is Docker Hub's official image, which is what podman resolves the short name to.
