@@ -16,6 +16,7 @@
 #   scripts/cluster.sh slow A B RATE      limit what A sends to B to RATE (tc tbf, e.g. 1mbit)
 #   scripts/cluster.sh heal
 #   scripts/cluster.sh leader QUEUE       the RabbitMQ node leading quorum queue QUEUE (mq1..mq3)
+#   scripts/cluster.sh ctl ARGS...        rabbitmqctl ARGS on the cluster (through mq1), e.g. set_policy
 #   scripts/cluster.sh primary            the Redis node Sentinel calls primary now (redis1 or redis2)
 #   scripts/cluster.sh exec HOST CMD...   run a command on a host
 set -euo pipefail
@@ -456,6 +457,10 @@ case "${1:-}" in
   heal) heal ;;
   leader) leader "${2:-}" ;;
   primary) redis_primary ;;
+  ctl)
+    shift
+    mq_ctl mq1 "$@"
+    ;;
   exec)
     host="${2:?host}"
     shift 2

@@ -48,10 +48,12 @@ export class Publisher {
       await new Promise<void>((resolve, reject) => {
         const settle = (error: unknown) => {
           if (!error) return resolve();
-          // A nack, with reject-publish overflow, is the queue at its length limit: nothing was queued.
+          // Every failed confirm retires its channel, a nack included (see #retire).
+          this.#retire(current, channel);
+          // A nack, with reject-publish overflow, is the queue at its length limit: nothing was queued. (During a
+          // leader change a nack means the same to the caller: not queued, try again shortly.)
           if (error instanceof Error && error.message === 'message nacked')
             return reject(new QueueFullError(`queue ${this.#queue} is at its length limit`));
-          this.#retire(current, channel);
           reject(error);
         };
         try {

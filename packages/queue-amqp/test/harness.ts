@@ -37,7 +37,11 @@ const run = promisify(execFile);
  * `max-length`, so a ceiling of `maxLength` messages is a policy of `maxLength - 1` (docs/scaling.md). Uses
  * `rabbitmqctl` on this machine (the node it picks by default, or `RABBITMQ_NODENAME`).
  */
-export async function setQueueLimit(queue: string, maxLength: number | undefined): Promise<void> {
+export async function setQueueLimit(
+  queue: string,
+  maxLength: number | undefined,
+  rabbitmqctl: RabbitmqCtl = localRabbitmqctl,
+): Promise<void> {
   const args =
     maxLength === undefined
       ? ['clear_policy', queue]
@@ -49,14 +53,22 @@ export async function setQueueLimit(queue: string, maxLength: number | undefined
           `^${queue.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}$`,
           JSON.stringify({ 'max-length': Math.max(0, maxLength - 1) }),
         ];
-  await run('rabbitmqctl', ['-q', ...args], { timeout: 30_000 });
+  await rabbitmqctl(args);
 }
+
+/** Runs `rabbitmqctl` with these arguments against the broker under test. */
+export type RabbitmqCtl = (args: string[]) => Promise<void>;
+
+const localRabbitmqctl: RabbitmqCtl = async (args) => {
+  await run('rabbitmqctl', ['-q', ...args], { timeout: 30_000 });
+};
 
 /** One uniquely named queue (with its dead-letter exchange and queues) per harness, removed by cleanup(). */
 export async function amqpHarness(
   url: string,
   extra: Partial<AmqpTaskQueueOptions> = {},
   harnessOptions: TaskQueueHarnessOptions = {},
+  rabbitmqctl: RabbitmqCtl = localRabbitmqctl,
 ): Promise<AmqpHarness> {
   const queue = `visionq-test-${randomUUID()}`;
   const options: AmqpTaskQueueOptions = { url, queue, ...FAST, ...extra };
@@ -69,7 +81,7 @@ export async function amqpHarness(
   };
   // Before the queue exists, so that it is born limited.
   const { maxLength } = harnessOptions;
-  if (maxLength !== undefined) await setQueueLimit(queue, maxLength);
+  if (maxLength !== undefined) await setQueueLimit(queue, maxLength, rabbitmqctl);
   // The harness's own connection, opened again if a test restarted the broker under it.
   let admin: Promise<{ connection: ChannelModel; channel: ConfirmChannel }> | undefined;
   const opened = () =>
@@ -135,7 +147,7 @@ export async function amqpHarness(
       await channel.deleteQueue(topology.deadLetterFeed);
       await channel.deleteExchange(topology.deadLetterExchange);
       await (await opened()).connection.close();
-      if (maxLength !== undefined) await setQueueLimit(queue, undefined);
+      if (maxLength !== undefined) await setQueueLimit(queue, undefined, rabbitmqctl);
     },
   };
 }
