@@ -27,11 +27,28 @@ export function sendError(res: Response, thrown: unknown): VisionqError {
   if (error.code === 'unavailable') res.setHeader('Retry-After', String(UNAVAILABLE_RETRY_AFTER_S));
   if (error instanceof QueueFullError)
     res.setHeader('Retry-After', String(error.retryAfterSeconds ?? UNAVAILABLE_RETRY_AFTER_S));
-  // Refused with its body unread (too large, no room, not authenticated): the connection ends with the answer
-  // rather than reading, and throwing away, whatever the client still sends.
-  if (!res.req.complete) res.setHeader('Connection', 'close');
+  if (!res.req.complete) endsWithAnswer(res, error);
   res.status(status).json({ error: { code: error.code, message: publicMessage(error, status) } });
   return error;
+}
+
+/** A refused upload up to this size is read to its end and thrown away (see endsWithAnswer). */
+const DRAINED_UPLOAD_BYTES = 16 * 2 ** 20;
+
+/**
+ * Refused with its body unread (too large, no room, not authenticated): the connection ends with the answer
+ * rather than reading, and throwing away, whatever the client still sends. Except an upload refused only for
+ * being over the limit, that says it is at most DRAINED_UPLOAD_BYTES and does not wait for `100 Continue`:
+ * clients that send their whole body before they read the answer (Postman, most HTTP libraries) would see a
+ * broken connection instead of the 413, so its body is read to the end, at a bounded cost.
+ */
+function endsWithAnswer(res: Response, error: VisionqError): void {
+  const { req } = res;
+  const declared = Number(req.get('content-length'));
+  const drain =
+    error.code === 'too_large' && req.get('expect') === undefined && declared <= DRAINED_UPLOAD_BYTES;
+  if (drain) req.resume();
+  else res.setHeader('Connection', 'close');
 }
 
 /** Express's last error handler: everything thrown in a route ends here, logged once, answered by the table. */
