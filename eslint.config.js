@@ -20,7 +20,7 @@ export default tseslint.config(
     files: [
       'apps/**',
       'scripts/**',
-      'packages/test-support/**',
+      'tools/test-support/**',
       'examples/**',
       '**/test/**',
       '**/bench/**',
