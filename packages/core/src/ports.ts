@@ -6,6 +6,10 @@ import type {
   TaskMessage,
   TaskOutcome,
   DisplayNames,
+  NotificationChannel,
+  NotificationStatus,
+  NotifyTarget,
+  TerminalRecord,
 } from './schemas.js';
 import type { VisionqError } from './errors.js';
 
@@ -232,4 +236,42 @@ export interface Classifier extends Closeable {
    * Every prediction says whether it is `recognized`, by the model's floor and none label (see `recognize`).
    */
   classify(images: readonly Uint8Array[], options?: ClassifyOptions): Promise<Classification[]>;
+}
+
+// ---------------------------------------------------------------------------------------------------------
+// Notifier
+
+/** One ended task to tell someone about. */
+export interface Notification {
+  /**
+   * Names this notification, the same on every attempt and every redelivery (e.g. derived from the task id),
+   * so that receivers can drop duplicates: delivery is at least once.
+   */
+  id: string;
+  target: NotifyTarget;
+  /** The task as its owner would read it. */
+  record: TerminalRecord;
+  /** The language the request asked for (`Accept-Language`), for display names. */
+  language?: string;
+}
+
+export interface NotifyOptions {
+  /** Stops retrying: `notify` then rejects with the signal's reason, and the caller offers it again later. */
+  signal?: AbortSignal;
+}
+
+/**
+ * Tells a device or a server that a task ended. Each implementation serves one channel and retries transient
+ * failures (network errors, timeouts, 5xx, 429) with backoff for a bounded time of its own.
+ */
+export interface Notifier extends Closeable {
+  readonly channel: NotificationChannel;
+  /**
+   * Delivers one notification. Resolves with what became of it: `delivered_at` once the receiver took it,
+   * `failed_at` when it refused it for good (never retried: an unregistered device, a 4xx) or the retry time ran
+   * out. Never rejects for the receiver's sake, so a notification can never fail its task; rejects only when
+   * `signal` aborts or the notifier is closed (nothing was decided: offer it again).
+   * Rejects with `InvalidRequestError` for a target of another channel.
+   */
+  notify(notification: Notification, options?: NotifyOptions): Promise<NotificationStatus>;
 }

@@ -15,6 +15,17 @@ export const IMAGE_TYPES = [
 export const ImageTypeSchema = z.enum(IMAGE_TYPES);
 export type ImageType = z.infer<typeof ImageTypeSchema>;
 
+/**
+ * Where to tell someone that a task ended: a device, through Firebase Cloud Messaging (its registration token),
+ * or a server, through a signed webhook (its URL). Travels with the task; never shown back to anyone.
+ */
+export const NotifyTargetSchema = z.discriminatedUnion('channel', [
+  z.object({ channel: z.literal('fcm'), token: z.string().min(1).max(4096) }),
+  z.object({ channel: z.literal('webhook'), url: z.url().max(2048) }),
+]);
+export type NotifyTarget = z.infer<typeof NotifyTargetSchema>;
+export type NotificationChannel = NotifyTarget['channel'];
+
 /** Bumped when the queue message metadata changes shape; consumers refuse versions they do not know. */
 export const TASK_MESSAGE_SCHEMA_VERSION = 1;
 
@@ -94,6 +105,18 @@ export type TaskError = z.infer<typeof TaskErrorSchema>;
 
 const isoDate = z.iso.datetime();
 
+/**
+ * What became of a task's notification, as its record shows it: the channel, how many attempts were made, and
+ * when it was delivered or given up on (neither yet: still being tried). Never the token or the URL.
+ */
+export const NotificationStatusSchema = z.object({
+  channel: z.enum(['fcm', 'webhook']),
+  attempts: z.number().int().nonnegative(),
+  delivered_at: isoDate.optional(),
+  failed_at: isoDate.optional(),
+});
+export type NotificationStatus = z.infer<typeof NotificationStatusSchema>;
+
 const RecordBase = z.object({
   task_id: TaskIdSchema,
   owner: OwnerSchema,
@@ -109,18 +132,21 @@ export const SucceededRecordSchema = RecordBase.extend({
   result: PredictionSchema,
   model: ModelRefSchema,
   completed_at: isoDate,
+  notification: NotificationStatusSchema.optional(),
 });
 export const FailedRecordSchema = RecordBase.extend({
   status: z.literal('failed'),
   error: TaskErrorSchema,
   model: ModelRefSchema.optional(),
   completed_at: isoDate,
+  notification: NotificationStatusSchema.optional(),
 });
 
 /** Taken back by its owner before it ended: kept only so that a late result is dropped, never shown. */
 export const CancelledRecordSchema = RecordBase.extend({
   status: z.literal('cancelled'),
   completed_at: isoDate,
+  notification: NotificationStatusSchema.optional(),
 });
 
 /** One record per task, as kept by the ResultStore. */

@@ -4,6 +4,7 @@ import {
   InMemoryResultStore,
   InMemoryStorage,
   InMemoryTaskQueue,
+  RecordingNotifier,
   StaticTokenVerifier,
 } from '../src/index.js';
 import {
@@ -11,6 +12,7 @@ import {
   classifierContract,
   gate,
   inMemoryTaskQueueHarness,
+  notifierContract,
   taskMessage,
   resultStoreContract,
   taskQueueContract,
@@ -109,6 +111,32 @@ describe('FakeClassifier', () => {
         return other;
       },
       cleanup: () => Promise.all([classifier, ...others].map((c) => c.close())).then(() => undefined),
+    };
+  });
+});
+
+describe('RecordingNotifier', () => {
+  notifierContract(it, async () => {
+    const notifier = new RecordingNotifier({
+      channel: 'webhook',
+      maxRetryTimeMs: 2_000,
+      initialDelayMs: 50,
+      maxDelayMs: 400,
+      attemptTimeoutMs: 300,
+    });
+    return {
+      notifier,
+      target: { channel: 'webhook', url: 'https://hooks.example.org/visionq' },
+      foreignTarget: { channel: 'fcm', token: 'a-device-token' },
+      retryTimeMs: 2_000,
+      answerNext: (steps) => notifier.answerNext(steps),
+      received: async () =>
+        notifier.attempts.map(({ notification }) => ({
+          id: notification.id,
+          taskId: notification.record.task_id,
+          status: notification.record.status,
+        })),
+      cleanup: () => notifier.close(),
     };
   });
 });

@@ -2,3 +2,4 @@ export { InMemoryBroker, InMemoryTaskQueue, type InMemoryTaskQueueOptions } from
 export { InMemoryResultStore, InMemoryStorage, type InMemoryResultStoreOptions } from './result-store.js';
 export { StaticTokenVerifier } from './token-verifier.js';
 export { FakeClassifier, type FakeClassifierOptions } from './fake-classifier.js';
+export { RecordingNotifier, type RecordingNotifierOptions, type ReceiverStep } from './notifier.js';

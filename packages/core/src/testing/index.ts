@@ -21,3 +21,9 @@ export {
 export { classifierContract, type ClassifierHarness, type ClassifierHarnessFactory } from './classifier.js';
 export * from './fixtures.js';
 export { eventually, gate, sleep } from './wait.js';
+export {
+  notifierContract,
+  type NotifierHarness,
+  type NotifierHarnessFactory,
+  type ReceivedNotification,
+} from './notifier.js';
