@@ -44,6 +44,10 @@ export const TaskMessageSchema = z.object({
   timestamp: z.number().int().nonnegative(),
   /** The request's confidence floor (`?min_confidence=`), replacing the model's for this task. */
   minConfidence: z.number().min(0).max(1).optional(),
+  /** Who to tell when the task ends, if anyone (a device token or a webhook URL the API has checked). */
+  notify: NotifyTargetSchema.optional(),
+  /** The request's language (`Accept-Language`'s first tag), for display names in the notification. */
+  language: z.string().min(2).max(35).optional(),
   schemaVersion: z.literal(TASK_MESSAGE_SCHEMA_VERSION),
 });
 export type TaskMessage = z.infer<typeof TaskMessageSchema>;
