@@ -163,7 +163,7 @@ describe('WebhookNotifier', () => {
     const { receiver, notifier } = await setUp();
     receiver.answerNext(['hang']);
     const pending = notifier.notify(notification(receiver.url()));
-    await expect.poll(() => receiver.deliveries.length).toBe(1);
+    await expect.poll(() => receiver.deliveries.length, { timeout: 10_000 }).toBe(1);
     await notifier.close();
     await expect(pending).rejects.toMatchObject({ code: 'unavailable' });
     await expect(notifier.notify(notification(receiver.url()))).rejects.toMatchObject({
