@@ -1,5 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startFcm, PROJECT_ID, type Fcm } from './support/fcm-app.js';
+import { failed } from '@visionq/core/testing';
 import { notificationFor } from './support/notification.js';
 
 // What FCM receives, read at the stand-in of its v1 send endpoint after firebase-admin's real path.
@@ -51,10 +52,7 @@ describe('the send request', () => {
 
   it('names the failure of a failed task, and nothing of a result', async () => {
     const before = fcm.standIn.requests.length;
-    const sent = notificationFor('device-token-b', {
-      status: 'failed',
-      error: { code: 'invalid_image', message: 'not an image' },
-    });
+    const sent = notificationFor('device-token-b', failed('invalid_image'));
     await fcm.notifier().notify(sent);
     expect(fcm.standIn.requests.slice(before).map((r) => r.body.message?.data)).toEqual([
       {
