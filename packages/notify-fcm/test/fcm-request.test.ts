@@ -71,4 +71,24 @@ describe('the send request', () => {
     await Promise.all([1, 2, 3].map((n) => notifier.notify(notificationFor(`device-token-c${n}`))));
     expect(fcm.standIn.tokenRequests).toBe(tokens);
   });
+
+  it('many at once: one request each, and no listener piles up on a shared signal', async () => {
+    const warnings: Error[] = [];
+    const onWarning = (warning: Error) => void warnings.push(warning);
+    process.on('warning', onWarning);
+    try {
+      const notifier = fcm.notifier();
+      const stop = new AbortController();
+      const before = fcm.standIn.requests.length;
+      const sent = Array.from({ length: 40 }, (_, n) => notificationFor(`device-token-many-${n}`));
+      const statuses = await Promise.all(sent.map((n) => notifier.notify(n, { signal: stop.signal })));
+      expect(statuses.every((status) => status.attempts === 1 && status.delivered_at)).toBe(true);
+      const tokens = fcm.standIn.requests.slice(before).map((r) => r.body.message?.token);
+      expect(tokens.sort()).toEqual(sent.map((n) => (n.target as { token: string }).token).sort());
+      await new Promise((resolve) => setImmediate(resolve));
+      expect(warnings.map((w) => w.name)).not.toContain('MaxListenersExceededWarning');
+    } finally {
+      process.off('warning', onWarning);
+    }
+  });
 });
