@@ -52,7 +52,7 @@ def parse_args():
     p.add_argument("--heldout-size", type=int, default=4_000)
     p.add_argument("--heldout-photo-size", type=int, default=2_000)
     p.add_argument("--heldout-empty-size", type=int, default=1_000)
-    p.add_argument("--epochs", type=int, default=6)
+    p.add_argument("--epochs", type=int, default=24)
     p.add_argument("--batch", type=int, default=64)
     p.add_argument("--lr", type=float, default=4e-3)
     p.add_argument("--threads", type=int, default=2)
