@@ -133,6 +133,7 @@ export function createVisionqClient(options: VisionqClientOptions): VisionqClien
         method: 'GET',
         path: 'model',
         idempotent: true,
+        anonymous: true,
         ...(signal ? { signal } : {}),
       });
       return modelDescription(answer.body, answer.status);

@@ -60,7 +60,7 @@ describe('an API without GET /model', () => {
     await server?.close();
   });
 
-  it('gets the original photo, and is asked for its model only once', async () => {
+  it('gets the original photo, and is asked for its model only once, without a token', async () => {
     const queued = json(202, { task_id: '8a0d4f43-4a1c-4c4e-9d55-2d1e3ad0f2a1', status: 'queued' });
     const notFound = json(404, { error: { code: 'not_found', message: 'no such route' } });
     server = await scriptedServer([notFound, queued, queued]);
@@ -74,5 +74,8 @@ describe('an API without GET /model', () => {
       'POST /predict',
     ]);
     for (const upload of server.seen.slice(1)) expect(upload.bodyBytes).toBeGreaterThan(original.byteLength);
+    // GET /model is public: asked without a token, so that it works before anyone signs in.
+    expect(server.seen[0]?.headers.authorization).toBeUndefined();
+    expect(server.seen[1]?.headers.authorization).toBe('Bearer t');
   });
 });
