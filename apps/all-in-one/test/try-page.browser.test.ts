@@ -288,46 +288,33 @@ describe('try-it page in headless Chromium', () => {
     await cdp.detach();
     await page.close();
   });
-});
 
-describe.skipIf(!existsSync(TWELVE_MP))('try-it page: a 12-megapixel photograph', () => {
-  let service: ServiceProcess;
-  let chromium: HeadlessChromium;
-  let url = '';
-  beforeAll(async () => {
-    const port = await freePort();
-    url = `http://127.0.0.1:${port}`;
-    service = startProcess('all-in-one', ENTRY.allInOne, { PORT: String(port) });
-    [chromium] = await Promise.all([launchChromium(), waitUntilServing(`${url}/healthz`, service)]);
-  }, 90_000);
-  afterAll(async () => {
-    await chromium?.close();
-    expect(await service?.kill('SIGTERM')).toBe(0);
-  });
-
-  it('is shrunk to the size GET /model recommends before it is sent, with the same answer as at full size', async () => {
-    const page = await chromium.context.newPage();
-    const answer = async () => {
-      const sent = page.waitForRequest((request) => new URL(request.url()).pathname === '/predict');
-      await page.setInputFiles('#file', TWELVE_MP);
-      // Once the upload has started, the previous result has been cleared: the next bars are this photo's.
-      const request = await sent;
-      await page.locator('#bars li').first().waitFor({ timeout: 30_000 });
-      const labels = await page
-        .locator('#bars li')
-        .evaluateAll((items) => items.map((item) => item.getAttribute('data-label')));
-      return { labels, bytes: Number((await request.allHeaders())['content-length']) };
-    };
-    await page.goto(`${url}/`);
-    const shrunk = await answer();
-    const original = readFileSync(TWELVE_MP);
-    expect(shrunk.bytes).toBeLessThan(original.length / 5);
-    await page.locator('#original').check();
-    const full = await answer();
-    expect(full.bytes).toBeGreaterThan(original.length);
-    expect(shrunk.labels[0]).toBe(full.labels[0]);
-    await page.close();
-  });
+  it.skipIf(!existsSync(TWELVE_MP))(
+    'a 12-megapixel photograph is shrunk to the size GET /model recommends before it is sent, with the same answer as at full size',
+    async () => {
+      const page = await chromium.context.newPage();
+      const answer = async () => {
+        const sent = page.waitForRequest((request) => new URL(request.url()).pathname === '/predict');
+        await page.setInputFiles('#file', TWELVE_MP);
+        // Once the upload has started, the previous result has been cleared: the next bars are this photo's.
+        const request = await sent;
+        await page.locator('#bars li').first().waitFor({ timeout: 30_000 });
+        const labels = await page
+          .locator('#bars li')
+          .evaluateAll((items) => items.map((item) => item.getAttribute('data-label')));
+        return { labels, bytes: Number((await request.allHeaders())['content-length']) };
+      };
+      await page.goto(`${url}/`);
+      const shrunk = await answer();
+      const original = readFileSync(TWELVE_MP);
+      expect(shrunk.bytes).toBeLessThan(original.length / 5);
+      await page.locator('#original').check();
+      const full = await answer();
+      expect(full.bytes).toBeGreaterThan(original.length);
+      expect(shrunk.labels[0]).toBe(full.labels[0]);
+      await page.close();
+    },
+  );
 });
 
 describe('TRY_PAGE=false', () => {

@@ -1,23 +1,15 @@
 import sharp from 'sharp';
 import { afterEach, describe, expect, it } from 'vitest';
 import { createVisionqClient, shrinkImage, targetSize, type UploadRecommendation } from '../src/index.js';
+import { noisyJpeg } from '../../../apps/api/test/support.js';
 import { json, scriptedServer } from './support/scripted-server.js';
 
 const UPLOAD: UploadRecommendation = { short_side: 512, max_side: 2048, type: 'image/jpeg', quality: 90 };
 
-/** A noisy photo-like JPEG (noise keeps it from compressing to nothing). */
+/** A noisy photo-like JPEG (noise keeps it from compressing to nothing), with an EXIF orientation if given. */
 async function photo(width: number, height: number, orientation?: number): Promise<Buffer> {
-  const noise = sharp({
-    create: {
-      width,
-      height,
-      channels: 3,
-      background: '#000',
-      noise: { type: 'gaussian', mean: 128, sigma: 40 },
-    },
-  });
-  const image = orientation ? noise.withMetadata({ orientation }) : noise;
-  return image.jpeg({ quality: 95 }).toBuffer();
+  const noisy = await noisyJpeg(width, height);
+  return orientation ? sharp(noisy).withMetadata({ orientation }).jpeg({ quality: 95 }).toBuffer() : noisy;
 }
 
 describe('shrinkImage in Node (sharp)', () => {
