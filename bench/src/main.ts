@@ -3,12 +3,14 @@
 //                                                                                the headline table
 //   pnpm bench sweep [--runs 3] [--seconds 12] [--mode all-in-one|production] [--model …] [--only "name,name"]
 //   pnpm bench memory [--minutes 10] [--burst 2000]
+//   pnpm bench mobile [--runs 7] [--rate 10mbit]                               as root: a phone's link (mobile.ts)
 // RabbitMQ and Redis at AMQP_URL / REDIS_URL (default: on localhost) for production mode.
 import { cpus } from 'node:os';
 import { parseArgs } from 'node:util';
 import { headline } from './headline.js';
 import { memory } from './memory.js';
 import { benchModel } from './models.js';
+import { mobile } from './mobile.js';
 import { GRID, sweep } from './sweep.js';
 
 const { values, positionals } = parseArgs({
@@ -23,6 +25,7 @@ const { values, positionals } = parseArgs({
     burst: { type: 'string', default: '2000' },
     only: { type: 'string' },
     set: { type: 'string', multiple: true },
+    rate: { type: 'string', default: '10mbit' },
   },
 });
 const command = positionals[0] ?? 'headline';
@@ -73,7 +76,9 @@ if (command === 'headline') {
       burst: number(values.burst, 2000),
     }),
   );
+} else if (command === 'mobile') {
+  console.log(await mobile({ runs: number(values.runs, 7), rate: values.rate }));
 } else {
-  console.error(`unknown command ${command}: headline, sweep or memory`);
+  console.error(`unknown command ${command}: headline, sweep, memory or mobile`);
   process.exitCode = 2;
 }

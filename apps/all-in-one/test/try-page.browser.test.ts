@@ -19,6 +19,8 @@ const SAMPLES = repoPath('models/traffic-signs/samples');
 const SCREENSHOTS = repoPath('test-results/screenshots');
 // A photograph with no sign in it, from Debian's lomiri-wallpapers-20.04 (CI installs it; skipped without it).
 const NO_SIGN_PHOTO = '/usr/share/backgrounds/Fossa_by_Jasper_Roks.jpg';
+// 4224×3168, 1.5 MB, from lomiri-wallpapers-16.04.
+const TWELVE_MP = '/usr/share/backgrounds/Dragonfly_by_Bolly.jpg';
 const SVG = Buffer.from('<svg xmlns="http://www.w3.org/2000/svg" width="9" height="9"/>');
 const AXE = readFileSync(createRequire(import.meta.url).resolve('axe-core/axe.min.js'), 'utf8');
 const VIEWPORTS = { desktop: { width: 1280, height: 800 }, phone: { width: 390, height: 844 } };
@@ -177,7 +179,7 @@ describe('try-it page in headless Chromium', () => {
     const operations = Object.values(document.paths).flatMap((item) =>
       Object.values(item).map((operation) => `operation/${operation.operationId}`),
     );
-    expect(operations.length).toBe(6);
+    expect(operations.length).toBe(7);
     expect(listed).toEqual(operations);
     expect(fetched.filter((address) => !address.startsWith(url) && !address.startsWith('blob:'))).toEqual([]);
     // Redoc's footer asks for its logo on a CDN; the CSP refuses it before any request goes out.
@@ -268,6 +270,8 @@ describe('try-it page in headless Chromium', () => {
       downloadThroughput: -1,
       uploadThroughput: 1_000_000,
     });
+    // At full size: shrunk, it would be sent before anyone could cancel it.
+    await page.locator('#original').check();
     await page.setInputFiles('#file', { name: 'big.jpg', mimeType: 'image/jpeg', buffer: photo });
     expect(await page.locator('#status').innerText()).toBe('Uploading…');
     const progress = page.locator('#progress');
@@ -284,6 +288,33 @@ describe('try-it page in headless Chromium', () => {
     await cdp.detach();
     await page.close();
   });
+
+  it.skipIf(!existsSync(TWELVE_MP))(
+    'a 12-megapixel photograph is shrunk to the size GET /model recommends before it is sent, with the same answer as at full size',
+    async () => {
+      const page = await chromium.context.newPage();
+      const answer = async () => {
+        const sent = page.waitForRequest((request) => new URL(request.url()).pathname === '/predict');
+        await page.setInputFiles('#file', TWELVE_MP);
+        // Once the upload has started, the previous result has been cleared: the next bars are this photo's.
+        const request = await sent;
+        await page.locator('#bars li').first().waitFor({ timeout: 30_000 });
+        const labels = await page
+          .locator('#bars li')
+          .evaluateAll((items) => items.map((item) => item.getAttribute('data-label')));
+        return { labels, bytes: Number((await request.allHeaders())['content-length']) };
+      };
+      await page.goto(`${url}/`);
+      const shrunk = await answer();
+      const original = readFileSync(TWELVE_MP);
+      expect(shrunk.bytes).toBeLessThan(original.length / 5);
+      await page.locator('#original').check();
+      const full = await answer();
+      expect(full.bytes).toBeGreaterThan(original.length);
+      expect(shrunk.labels[0]).toBe(full.labels[0]);
+      await page.close();
+    },
+  );
 });
 
 describe('TRY_PAGE=false', () => {

@@ -1,6 +1,7 @@
 // The try-it page: upload a photo (with progress, cancellable), wait for its result, show the top-k as bars.
 // No build step, no dependencies. The status line is a live region: every outcome is announced.
-import { LANGUAGES, errorText, percent, pickLanguage, t, translatePage } from './i18n.js';
+import { LANGUAGES, errorText, megabytes, percent, pickLanguage, t, translatePage } from './i18n.js';
+import { shrinkForUpload } from './shrink.js';
 
 const $ = (id) => document.getElementById(id);
 const params = new URLSearchParams(location.search);
@@ -67,7 +68,7 @@ function upload(file, signal) {
     xhr.addEventListener('abort', () => reject(signal.reason));
     signal.addEventListener('abort', () => xhr.abort(), { once: true });
     const form = new FormData();
-    form.append('image', file);
+    form.append('image', file, file.name ?? 'photo.jpg');
     xhr.send(form);
   });
 }
@@ -120,9 +121,18 @@ async function classify(file) {
   $('progress-row').hidden = false;
   setStatus(t(lang, 'uploading'));
   try {
-    $('preview').src = await readAsDataUrl(file);
+    const sent = $('original').checked ? file : await shrinkForUpload(file);
+    controller.signal.throwIfAborted();
+    if (sent !== file)
+      setStatus(
+        t(lang, 'uploadingShrunk', {
+          sent: megabytes(lang, sent.size),
+          original: megabytes(lang, file.size),
+        }),
+      );
+    $('preview').src = await readAsDataUrl(sent);
     $('output').hidden = false;
-    let { status, body } = await upload(file, controller.signal);
+    let { status, body } = await upload(sent, controller.signal);
     while (status === 202) {
       const res = await fetch(`/result/${body.task_id}?wait=20`, {
         headers: headers(),

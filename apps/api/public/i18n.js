@@ -14,6 +14,8 @@ const TEXT = {
     choose: 'Choose a photo',
     dropHint: 'or drop it here',
     uploading: 'Uploading…',
+    uploadingShrunk: 'Uploading {sent} (shrunk from {original})…',
+    sendOriginal: 'Send the photo at full size',
     uploadProgress: 'Upload progress',
     classifying: 'Classifying…',
     cancel: 'Cancel',
@@ -36,6 +38,8 @@ const TEXT = {
     choose: 'Elige una foto',
     dropHint: 'o suéltala aquí',
     uploading: 'Subiendo…',
+    uploadingShrunk: 'Subiendo {sent} (reducida de {original})…',
+    sendOriginal: 'Enviar la foto a tamaño completo',
     uploadProgress: 'Progreso de la subida',
     classifying: 'Clasificando…',
     cancel: 'Cancelar',
@@ -101,4 +105,15 @@ export function translatePage(lang) {
       element.setAttribute(attribute, t(lang, element.getAttribute(`data-i18n-${attribute}`)));
     }
   }
+}
+
+/** A file size for people: "96 kB", "4.2 MB". */
+export function megabytes(lang, bytes) {
+  const [value, unit] = bytes < 1e6 ? [bytes / 1e3, 'kilobyte'] : [bytes / 1e6, 'megabyte'];
+  return new Intl.NumberFormat(lang, {
+    style: 'unit',
+    unit,
+    unitDisplay: 'short',
+    maximumFractionDigits: 1,
+  }).format(value);
 }

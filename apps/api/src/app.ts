@@ -21,7 +21,9 @@ import { docsRoutes } from './routes/docs.js';
 import type { UploadLimiter } from './http/rate-limit.js';
 import type { UploadBudgetOptions } from './http/upload-budget.js';
 import type { Metrics } from './metrics.js';
+import type { ServedModel } from './model.js';
 import { cancelRoute } from './routes/cancel.js';
+import { modelRoute } from './routes/model.js';
 import { opsRoutes } from './routes/ops.js';
 import { predictRoute } from './routes/predict.js';
 import { resultRoute } from './routes/result.js';
@@ -41,6 +43,8 @@ export interface AppDeps {
   uploads: BufferPool;
   logger: Logger;
   metrics: Metrics;
+  /** What GET /model answers (from the model's metadata file); 404 without one. */
+  model?: ServedModel;
   /** Firebase App Check on uploads; none when absent (`APP_CHECK=off`). */
   appCheck?: { mode: 'optional' | 'required'; verifier: AppCheckVerifier };
   settings: {
@@ -98,6 +102,7 @@ export function createApp(deps: AppDeps): Express {
   });
 
   app.use(opsRoutes(deps));
+  app.use(modelRoute(deps));
   const authenticated = requireUser(deps.verifier, deps.metrics);
   app.use('/predict', authenticated);
   if (deps.appCheck)

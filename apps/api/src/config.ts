@@ -25,6 +25,8 @@ export const apiEnv = {
   UPLOAD_BUDGET_PER_UID_MB: int(1).default(32),
   RATE_LIMIT_PER_MIN: int(0).default(120),
   TRY_PAGE: bool.default(true),
+  // The served model, for GET /model: the API reads only its metadata file beside it (the workers' variable).
+  MODEL_PATH: z.string().min(1).optional(),
   // /metrics on a port of its own, never the public one: it tells how the service and its callers fare. 9465,
   // beside the worker's 9464; 0 turns it off.
   API_METRICS_PORT: int(0, 65535).default(9465),

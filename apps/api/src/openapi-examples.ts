@@ -49,3 +49,21 @@ export const EXAMPLES = {
     },
   },
 };
+
+/** GET /model of the bundled model, its labels cut to three. */
+export const MODEL_EXAMPLE = {
+  summary: 'the bundled traffic-sign model (labels shortened)',
+  value: {
+    name: 'traffic-signs',
+    version: '2',
+    labels: [
+      { id: 'stop', names: { en: 'Stop', es: 'Pare' } },
+      { id: 'yield', names: { en: 'Yield', es: 'Ceda el paso' } },
+      { id: 'no_sign', names: { en: 'No sign recognised', es: 'No se reconoce ninguna señal' } },
+    ],
+    none_label: { id: 'no_sign', names: { en: 'No sign recognised', es: 'No se reconoce ninguna señal' } },
+    min_confidence: 0.5,
+    input: { width: 128, height: 128, resize: 'fill' },
+    upload: { short_side: 512, max_side: 2048, type: 'image/jpeg', quality: 90 },
+  },
+};

@@ -1,7 +1,7 @@
 import { z } from 'zod';
 import { apiRegistry } from './http/schemas.js';
 import { MAX_WAIT_SECONDS } from './http/wait.js';
-import { EXAMPLES, errorExample, type ErrorExample } from './openapi-examples.js';
+import { EXAMPLES, MODEL_EXAMPLE, errorExample, type ErrorExample } from './openapi-examples.js';
 
 const ref = (id: string) => ({ $ref: `#/components/schemas/${id}` });
 const header = (id: string) => ({ $ref: `#/components/headers/${id}` });
@@ -303,6 +303,35 @@ export function openApiDocument(): object {
             ]),
             '500': internal,
             '503': unavailable,
+          },
+        },
+      },
+      '/model': {
+        get: {
+          operationId: 'getModel',
+          tags: ['classification'],
+          summary: 'The served model, and the upload that loses nothing for it',
+          description:
+            'Name, version, labels with their display names, the none label and confidence floor, what the model ' +
+            'sees of a photo, and the upload to send: clients shrink a photo to `upload` before `POST /predict` ' +
+            '(a phone photo of several MB becomes a JPEG of about 100 kB). Public, so that a page can read it ' +
+            'before anyone signs in; cacheable (`Cache-Control`, a strong `ETag`: `If-None-Match` answers 304).',
+          security: [],
+          parameters: [parameters.requestId],
+          responses: {
+            '200': json(
+              ref('Model'),
+              'The model',
+              { model: MODEL_EXAMPLE },
+              {
+                ETag: { description: 'Changes when the model does', schema: { type: 'string' } },
+                'Cache-Control': { description: 'public, max-age=300', schema: { type: 'string' } },
+              },
+            ),
+            '304': {
+              description: 'Unchanged since the ETag sent in If-None-Match',
+              headers: withRequestId(),
+            },
           },
         },
       },

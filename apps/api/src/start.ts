@@ -1,12 +1,13 @@
 import type { Server } from 'node:http';
 import { QueueCeiling } from '@visionq/core';
 import { configureSharp, inspect } from '@visionq/image-preprocess';
-import { serveConfiguredMetrics, type Infrastructure } from '@visionq/service-kit';
+import { bundledModelPath, serveConfiguredMetrics, type Infrastructure } from '@visionq/service-kit';
 import type { Logger } from 'pino';
 import { createApp } from './app.js';
 import { assertSafeAuth, type Config } from './config.js';
 import { createUploadLimiter } from './http/rate-limit.js';
 import type { Metrics } from './metrics.js';
+import { loadServedModel } from './model.js';
 import { listen } from './server.js';
 import { createAppCheck, createVerifier, localTokenFactory } from './verifier.js';
 
@@ -36,6 +37,7 @@ export async function startApi({
   infrastructure,
 }: ApiStartDeps): Promise<RunningApi> {
   assertSafeAuth(config);
+  const model = await loadServedModel(config.MODEL_PATH ?? bundledModelPath());
   configureSharp({
     cache: false,
     ...(config.SHARP_CONCURRENCY > 0 ? { concurrency: config.SHARP_CONCURRENCY } : {}),
@@ -58,6 +60,7 @@ export async function startApi({
     }),
     logger,
     metrics,
+    model,
     ...(appCheck ? { appCheck } : {}),
     settings: {
       maxUploadBytes: config.MAX_UPLOAD_BYTES,

@@ -49,6 +49,7 @@ describe('the OpenAPI document', () => {
       'submitImage',
       'getResult',
       'cancelTask',
+      'getModel',
       'getHealth',
       'getReadiness',
       'getOpenApiDocument',

@@ -63,6 +63,8 @@ export interface TestServiceOptions {
   classifierDelayMs?: number;
   uploadBudget?: { totalBytes: number; perUidBytes: number };
   appCheck?: AppDeps['appCheck'];
+  /** What GET /model answers; none by default (404). */
+  model?: AppDeps['model'];
 }
 
 /** The API with in-memory queue and store, a fixed token table, and (optionally) a worker loop in-process. */
@@ -101,6 +103,7 @@ export async function createTestService(options: TestServiceOptions = {}): Promi
     logger: createLogger('info', 'api', sink),
     metrics,
     ...(options.appCheck ? { appCheck: options.appCheck } : {}),
+    ...(options.model ? { model: options.model } : {}),
     settings: {
       maxUploadBytes: options.maxUploadBytes ?? 10 * 1024 * 1024,
       ...(options.uploadBudget ? { uploadBudget: options.uploadBudget } : {}),

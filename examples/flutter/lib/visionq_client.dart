@@ -1,10 +1,12 @@
-// A small client for the visionq HTTP API (see GET /openapi.json): upload a photo as multipart field `image`,
-// get a task id (202), then long-poll GET /result/{task_id}?wait=N until the task ends.
+// A small client for the visionq HTTP API (see GET /openapi.json): shrink a photo to the size GET /model asks
+// for, upload it as multipart field `image`, get a task id (202), then long-poll GET /result/{task_id}?wait=N
+// until the task ends.
 import 'dart:async';
 import 'dart:convert';
 import 'dart:math';
 import 'dart:typed_data';
 
+import 'package:flutter_image_compress/flutter_image_compress.dart';
 import 'package:http/http.dart' as http;
 
 /// Returns a Firebase ID token. `FirebaseAuth.instance.currentUser!.getIdToken(forceRefresh)` refreshes an
@@ -72,6 +74,19 @@ class Prediction {
   final String model;
 }
 
+/// GET /model's `upload`: what to send so that the model loses nothing.
+class UploadSize {
+  UploadSize(Map<String, dynamic> json)
+      : shortSide = json['short_side'] as int,
+        quality = json['quality'] as int;
+
+  /// Shrink the photo so that its short side is this many pixels (never enlarged).
+  final int shortSide;
+
+  /// JPEG quality, 1–100.
+  final int quality;
+}
+
 class VisionqClient {
   VisionqClient({
     required this.baseUrl,
@@ -80,6 +95,7 @@ class VisionqClient {
     this.language,
     this.pollWait = const Duration(seconds: 20),
     this.maxRetries = 2,
+    this.shrink = true,
     http.Client? httpClient,
   }) : _http = httpClient ?? http.Client();
 
@@ -94,11 +110,16 @@ class VisionqClient {
 
   /// Retries after 429 and 503, each after the answer's Retry-After.
   final int maxRetries;
+
+  /// Shrink photos to GET /model's `upload` before sending them (a 12 MP photo of 3 MB becomes ~100 kB).
+  final bool shrink;
   final http.Client _http;
+  Future<UploadSize?>? _uploadSize;
 
   /// Uploads [bytes] and waits for the result. Throws [VisionqException] when the API refuses the upload or
   /// the task fails (e.g. `invalid_image` for a photo that cannot be decoded).
   Future<Prediction> classify(Uint8List bytes, {String filename = 'photo.jpg'}) async {
+    if (shrink) bytes = await shrunk(bytes);
     // The same key on every retry: the API answers a retried upload with the task it already created.
     final random = Random.secure();
     final key = List.generate(16, (_) => random.nextInt(256).toRadixString(16).padLeft(2, '0')).join();
@@ -117,6 +138,40 @@ class VisionqClient {
       throw VisionqException(error['code'] as String, error['message'] as String, status: 200);
     }
     return Prediction(json);
+  }
+
+  /// GET /model's `upload`, asked once; null from an API without GET /model (then photos go as they are).
+  Future<UploadSize?> uploadSize() {
+    return _uploadSize ??= _send(() => http.Request('GET', baseUrl.resolve('/model'))).then<UploadSize?>(
+      (answer) => UploadSize(answer.$1['upload'] as Map<String, dynamic>),
+      onError: (Object error) {
+        if (error is! VisionqException || error.status != 404) _uploadSize = null; // ask again next time
+        return null;
+      },
+    );
+  }
+
+  /// The photo as GET /model asks for it: the EXIF orientation applied (`autoCorrectionAngle`), scaled so
+  /// that its short side is `shortSide` (flutter_image_compress keeps both sides at least `minWidth` ×
+  /// `minHeight`), JPEG. The original when there is no recommendation, the photo cannot be decoded here (the
+  /// API answers for it), or the result would not be smaller.
+  Future<Uint8List> shrunk(Uint8List bytes) async {
+    final size = await uploadSize();
+    if (size == null) return bytes;
+    try {
+      final small = await FlutterImageCompress.compressWithList(
+        bytes,
+        minWidth: size.shortSide,
+        minHeight: size.shortSide,
+        quality: size.quality,
+        format: CompressFormat.jpeg,
+        autoCorrectionAngle: true,
+      );
+      return small.length < bytes.length ? small : bytes;
+    } catch (_) {
+      // Not a format this phone decodes (or a damaged file): the API says what is wrong with it.
+      return bytes;
+    }
   }
 
   /// POST /predict: 202 `{task_id, status: queued}` (or 200 with the ended task for a reused key).

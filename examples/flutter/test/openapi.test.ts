@@ -52,7 +52,9 @@ describe('examples/flutter agrees with /openapi.json', () => {
     expect(client).toMatch(/http\.Request\('DELETE', baseUrl\.resolve\(path\)\)/);
     expect(cancel?.responses).toHaveProperty('204');
     const paths = all(client, /'(\/[^']*)'/g).map((path) => path.replace(/\$\{[^}]+\}/g, '{task_id}'));
-    expect(new Set(paths)).toEqual(new Set(['/predict', '/result/{task_id}']));
+    expect(new Set(paths)).toEqual(new Set(['/predict', '/result/{task_id}', '/model']));
+    expect(client).toMatch(/http\.Request\('GET', baseUrl\.resolve\('\/model'\)\)/);
+    expect(doc.paths['/model']?.get).toBeDefined();
     expect(predict).toBeDefined();
     expect(result).toBeDefined();
   });
@@ -81,6 +83,7 @@ describe('examples/flutter agrees with /openapi.json', () => {
     }
     expect(read).toContain('code');
     expect(read).toContain('message');
+    for (const field of ['upload', 'short_side', 'quality']) expect(read).toContain(field);
   });
 
   it('task statuses compared against are the documented ones', () => {

@@ -1,6 +1,6 @@
 import { ERROR_CODES } from '@visionq/core';
 import { VisionqApiError } from './errors.js';
-import type { TaskState } from './types.js';
+import type { ModelDescription, TaskState } from './types.js';
 
 const STATUSES = new Set(['queued', 'processing', 'succeeded', 'failed']);
 
@@ -36,4 +36,22 @@ function isPrediction(value: unknown): boolean {
 function isError(value: unknown): boolean {
   const error = value as { code?: unknown; message?: unknown } | undefined;
   return typeof error?.code === 'string' && typeof error.message === 'string';
+}
+
+/** Checks a GET /model body as far as the client relies on it: the upload recommendation. */
+export function modelDescription(body: unknown, httpStatus: number): ModelDescription {
+  const model = body as { name?: unknown; upload?: Record<string, unknown> } | undefined;
+  const upload = model?.upload;
+  const positive = (value: unknown) => typeof value === 'number' && value >= 1;
+  if (
+    typeof model?.name !== 'string' ||
+    !positive(upload?.short_side) ||
+    !positive(upload?.max_side) ||
+    !positive(upload?.quality)
+  ) {
+    throw new VisionqApiError(ERROR_CODES.internal, `HTTP ${httpStatus} with a body that is not a model`, {
+      status: httpStatus,
+    });
+  }
+  return model as unknown as ModelDescription;
 }

@@ -1,10 +1,19 @@
 import { errorFromFailedTask } from './errors.js';
 import { imageBody } from './image.js';
-import { taskState } from './bodies.js';
+import { modelDescription, taskState } from './bodies.js';
 import { MAX_WAIT_SECONDS, fraction, resolveOptions, seconds, type VisionqClientOptions } from './options.js';
 import { abortable } from './timing.js';
+import { shrinkImage } from './shrink.js';
 import { send } from './transport.js';
-import { isPending, type EndedTask, type ImageInput, type SucceededTask, type TaskState } from './types.js';
+import {
+  isPending,
+  type EndedTask,
+  type ImageInput,
+  type ModelDescription,
+  type SucceededTask,
+  type TaskState,
+  type UploadRecommendation,
+} from './types.js';
 
 export interface SubmitOptions {
   /** Retries with the same key (same user, within the API's RESULT_TTL) get the same task back. */
@@ -13,6 +22,8 @@ export interface SubmitOptions {
   wait?: number;
   /** The confidence floor (0–1) for this photo instead of the model's: a best guess under it is not recognised. */
   minConfidence?: number;
+  /** Shrink the photo to the model's recommended upload first; default: the client's `shrink` option. */
+  shrink?: boolean;
   signal?: AbortSignal;
 }
 
@@ -27,6 +38,8 @@ export interface ClassifyOptions {
   idempotencyKey?: string;
   /** The confidence floor (0–1) for this photo instead of the model's. */
   minConfidence?: number;
+  /** Shrink the photo to the model's recommended upload first; default: the client's `shrink` option. */
+  shrink?: boolean;
   /** Aborts the upload or the wait; `AbortSignal.timeout(ms)` bounds the whole call. */
   signal?: AbortSignal;
 }
@@ -46,6 +59,8 @@ export interface VisionqClient {
   cancel(taskId: string, options?: { signal?: AbortSignal }): Promise<void>;
   /** Submit and wait. Resolves with the prediction; a task that failed throws a `VisionqApiError`. */
   classify(image: ImageInput, options?: ClassifyOptions): Promise<SucceededTask>;
+  /** GET /model: the served model, its labels and the upload that loses nothing for it. */
+  model(options?: { signal?: AbortSignal }): Promise<ModelDescription>;
 }
 
 export function createVisionqClient(options: VisionqClientOptions): VisionqClient {
@@ -62,8 +77,8 @@ export function createVisionqClient(options: VisionqClientOptions): VisionqClien
   };
 
   const client: VisionqClient = {
-    async submit(image, { idempotencyKey, wait, minConfidence, signal } = {}) {
-      const upload = await imageBody(image);
+    async submit(image, { idempotencyKey, wait, minConfidence, shrink = settings.shrink, signal } = {}) {
+      const upload = await imageBody(image, shrink ? (bytes) => shrunk(bytes, signal) : undefined);
       const { status, body } = await send(settings, {
         method: 'POST',
         path: `predict${predictQuery(wait, minConfidence)}`,
@@ -100,9 +115,10 @@ export function createVisionqClient(options: VisionqClientOptions): VisionqClien
       });
     },
 
-    async classify(image, { idempotencyKey = randomKey(), minConfidence, signal } = {}) {
+    async classify(image, { idempotencyKey = randomKey(), minConfidence, shrink, signal } = {}) {
       let task = await client.submit(image, {
         idempotencyKey,
+        ...(shrink === undefined ? {} : { shrink }),
         wait: settings.pollWaitSeconds,
         ...(minConfidence === undefined ? {} : { minConfidence }),
         ...(signal ? { signal } : {}),
@@ -111,6 +127,36 @@ export function createVisionqClient(options: VisionqClientOptions): VisionqClien
       if (task.status === 'failed') throw errorFromFailedTask(task);
       return task;
     },
+
+    async model({ signal } = {}) {
+      const answer = await send(settings, {
+        method: 'GET',
+        path: 'model',
+        idempotent: true,
+        anonymous: true,
+        ...(signal ? { signal } : {}),
+      });
+      return modelDescription(answer.body, answer.status);
+    },
+  };
+
+  // Asked once per client. An API without GET /model (404) is remembered as such; any other failure is asked
+  // again next time. Either way this photo goes as it is: shrinking is an optimisation, never a requirement.
+  let recommended: Promise<UploadRecommendation | undefined> | undefined;
+  const recommendation = (signal: AbortSignal | undefined) => {
+    recommended ??= client.model(signal ? { signal } : {}).then(
+      (model) => model.upload,
+      (error: unknown) => {
+        if ((error as { status?: unknown }).status !== 404) recommended = undefined;
+        return undefined;
+      },
+    );
+    return recommended;
+  };
+  const shrunk = async (bytes: Uint8Array, signal: AbortSignal | undefined) => {
+    const upload = await recommendation(signal);
+    signal?.throwIfAborted();
+    return (upload && (await shrinkImage(bytes, upload))?.bytes) ?? bytes;
   };
 
   async function poll(taskId: string, wait: number | undefined, signal: AbortSignal | undefined) {

@@ -14,10 +14,15 @@ export interface ImageBody {
  * Not a `FormData`: wrapping the bytes in a `Blob`, then a `File`, then serialising the form copies a photo three
  * times, which costs a 12-megapixel upload several milliseconds of CPU (measured in Node 20: 8.4 ms against 2.3 ms
  * for this body). The API sniffs the type from the bytes, so the part declares none; a `File` keeps its name.
+ * `prepare` may replace the bytes (a shrunk photo).
  */
-export async function imageBody(image: ImageInput): Promise<ImageBody> {
-  const bytes = await imageBytes(image);
-  if (bytes.byteLength === 0) throw new InvalidRequestError('the image is empty');
+export async function imageBody(
+  image: ImageInput,
+  prepare?: (bytes: Uint8Array) => Promise<Uint8Array>,
+): Promise<ImageBody> {
+  const original = await imageBytes(image);
+  if (original.byteLength === 0) throw new InvalidRequestError('the image is empty');
+  const bytes = prepare ? await prepare(original) : original;
   const name = (image as { name?: unknown }).name;
   const filename = typeof name === 'string' && name !== '' ? name : 'image';
   const boundary = `visionq-${randomHex(16)}`;

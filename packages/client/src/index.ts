@@ -9,8 +9,12 @@ export type {
   ErrorBody,
   FailedTask,
   ImageInput,
+  ModelDescription,
+  ModelLabel,
   PendingTask,
   ScoredLabel,
   SucceededTask,
   TaskState,
+  UploadRecommendation,
 } from './types.js';
+export { shrinkImage, targetSize, type ShrunkImage } from './shrink.js';

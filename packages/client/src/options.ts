@@ -14,6 +14,13 @@ export interface VisionqClientOptions {
   maxRetries?: number;
   /** A `Retry-After` longer than this is not waited for: the error is thrown at once. Default 60. */
   maxRetryWaitSeconds?: number;
+  /**
+   * Shrink photos before sending them, to the upload `GET /model` recommends (asked once): EXIF orientation
+   * applied, resized, JPEG. In browsers with `createImageBitmap` and a canvas; in Node with sharp when it is
+   * installed, else the bytes go as they are. Photos already small, or not decodable here, go as they are.
+   * Default true.
+   */
+  shrink?: boolean;
   /** Default `globalThis.fetch`. */
   fetch?: typeof globalThis.fetch;
 }
@@ -23,6 +30,7 @@ export const MAX_WAIT_SECONDS = 30;
 
 export interface ResolvedOptions extends TransportSettings {
   readonly pollWaitSeconds: number;
+  readonly shrink: boolean;
 }
 
 export function resolveOptions(options: VisionqClientOptions): ResolvedOptions {
@@ -44,6 +52,7 @@ export function resolveOptions(options: VisionqClientOptions): ResolvedOptions {
     fetch: (...args) => fetchImpl(...args),
     language: options.language,
     pollWaitSeconds: seconds('pollWaitSeconds', options.pollWaitSeconds ?? 20, 1, MAX_WAIT_SECONDS),
+    shrink: options.shrink ?? true,
     maxRetries: count('maxRetries', options.maxRetries ?? 2),
     maxRetryWaitSeconds: seconds('maxRetryWaitSeconds', options.maxRetryWaitSeconds ?? 60, 0, 24 * 3600),
   };

@@ -29,6 +29,8 @@ export interface Call {
    * errors.
    */
   idempotent: boolean;
+  /** A public route (GET /model): sent without a token, so that it works before anyone signs in. */
+  anonymous?: boolean;
   signal?: AbortSignal;
 }
 
@@ -52,7 +54,7 @@ export async function send(settings: TransportSettings, call: Call): Promise<Ans
     call.signal?.throwIfAborted();
     const headers: Record<string, string> = {
       Accept: 'application/json',
-      Authorization: `Bearer ${await token(settings, refreshed)}`,
+      ...(call.anonymous ? {} : { Authorization: `Bearer ${await token(settings, refreshed)}` }),
       ...(settings.language ? { 'Accept-Language': settings.language } : {}),
       ...call.headers,
     };

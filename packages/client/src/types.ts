@@ -52,3 +52,33 @@ export type ImageInput = Blob | ArrayBuffer | ArrayBufferView;
 export function isPending(state: TaskState): state is PendingTask {
   return state.status === 'queued' || state.status === 'processing';
 }
+
+/** What `GET /model` says to send: shrink to these sides (never enlarge), encode as `type` at `quality`. */
+export interface UploadRecommendation {
+  short_side: number;
+  max_side: number;
+  type: 'image/jpeg';
+  /** 1–100 */
+  quality: number;
+}
+
+export interface ModelLabel {
+  id: string;
+  /** Display names by language tag. */
+  names?: Record<string, string>;
+}
+
+/** `GET /model`: the served model (its OpenAPI schema is `Model`). */
+export interface ModelDescription {
+  name: string;
+  version: string;
+  labels: ModelLabel[];
+  /** The label of an answer where nothing is recognised, when the model has one. */
+  none_label?: ModelLabel;
+  /** A best guess under this confidence is not recognised. */
+  min_confidence: number;
+  /** What the model sees of a photo. */
+  input: { width: number; height: number; resize: 'fill' | 'cover' | 'contain' };
+  /** The upload that loses nothing for this model. */
+  upload: UploadRecommendation;
+}

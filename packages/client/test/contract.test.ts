@@ -1,7 +1,12 @@
 import { describe, expect, expectTypeOf, it } from 'vitest';
 import { ERROR_CODES, HTTP_STATUS, VisionqError, isTransient } from '@visionq/core';
-import type { FailedBody, PendingBody, SucceededBody } from '../../../apps/api/src/http/schemas.js';
-import type { FailedTask, PendingTask, SucceededTask } from '../src/index.js';
+import type {
+  FailedBody,
+  ModelBody,
+  PendingBody,
+  SucceededBody,
+} from '../../../apps/api/src/http/schemas.js';
+import type { FailedTask, ModelDescription, PendingTask, SucceededTask } from '../src/index.js';
 import { errorFromResponse } from '../src/errors.js';
 
 // The client writes the API's bodies out by hand (no schema library in browsers); these keep them in step.
@@ -13,6 +18,8 @@ describe('the client agrees with the API', () => {
     expectTypeOf<SucceededBody>().toExtend<SucceededTask>();
     expectTypeOf<FailedTask>().toExtend<FailedBody>();
     expectTypeOf<FailedBody>().toExtend<FailedTask>();
+    expectTypeOf<ModelDescription>().toExtend<ModelBody>();
+    expectTypeOf<ModelBody>().toExtend<ModelDescription>();
   });
 
   it('every code the API sends comes back as that code, with its status', () => {

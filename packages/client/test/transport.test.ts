@@ -25,7 +25,13 @@ afterEach(async () => close?.());
 async function setUp(steps: Step[], options: Partial<VisionqClientOptions> = {}) {
   const server = await scriptedServer(steps);
   close = server.close;
-  const client = createVisionqClient({ baseUrl: server.url, token: () => 'a.b.c', ...options });
+  // Photos go as they are (no GET /model first): these steps script the requests of the calls under test.
+  const client = createVisionqClient({
+    baseUrl: server.url,
+    token: () => 'a.b.c',
+    shrink: false,
+    ...options,
+  });
   return { server, client };
 }
 
@@ -121,11 +127,11 @@ describe('Retry-After, retries and aborts (against a scripted HTTP server)', () 
   });
 
   it('keeps a base path: https://host/visionq/ → /visionq/predict', async () => {
-    const server = await scriptedServer([pending()]);
+    const server = await scriptedServer([json(404, {}), pending()]);
     close = server.close;
     const client = createVisionqClient({ baseUrl: `${server.url}/visionq`, token: () => 't.o.k' });
     await client.submit(IMAGE);
-    expect(server.seen[0]!.url).toBe('/visionq/predict');
+    expect(server.seen.map((seen) => seen.url)).toEqual(['/visionq/model', '/visionq/predict']);
   });
 
   it('bad options and arguments are InvalidRequestErrors, thrown before anything is sent', async () => {

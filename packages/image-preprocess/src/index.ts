@@ -31,3 +31,9 @@ export {
   type PreprocessorOptions,
   type ToTensorOptions,
 } from './tensor.js';
+export {
+  UPLOAD_JPEG_QUALITY,
+  UPLOAD_OVERSAMPLING,
+  recommendUpload,
+  type UploadRecommendation,
+} from './upload.js';

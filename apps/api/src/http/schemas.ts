@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import {
+  DisplayNamesSchema,
   ModelRefSchema,
   ScoredLabelSchema,
   TaskErrorSchema,
@@ -64,3 +65,46 @@ export const ErrorBodySchema = z
 export type PendingBody = z.infer<typeof PendingBodySchema>;
 export type SucceededBody = z.infer<typeof SucceededBodySchema>;
 export type FailedBody = z.infer<typeof FailedBodySchema>;
+
+const ModelLabel = z.object({
+  id: z.string().min(1).describe('What results report as `label`'),
+  names: DisplayNamesSchema.optional().describe('Display names by language tag'),
+});
+
+export const ModelBodySchema = z
+  .object({
+    name: z.string(),
+    version: z.string(),
+    labels: z.array(ModelLabel).describe('Every label the model answers with, in its output order'),
+    none_label: ModelLabel.optional().describe(
+      'The label of an answer where nothing is recognised (`recognized: false`), when the model has one',
+    ),
+    min_confidence: z
+      .number()
+      .min(0)
+      .max(1)
+      .describe('The confidence floor: a top guess under it is not recognised (0: every guess is)'),
+    input: z
+      .object({
+        width: z.int().min(1),
+        height: z.int().min(1),
+        resize: z
+          .enum(['fill', 'cover', 'contain'])
+          .describe('fill stretches the photo to the input, cover crops its centre, contain letterboxes it'),
+      })
+      .describe('What the model sees of a photo'),
+    upload: z
+      .object({
+        short_side: z.int().min(1).describe('Shrink the photo so that its short side is at most this'),
+        max_side: z.int().min(1).describe('and its long side at most this (never enlarge)'),
+        type: z.literal('image/jpeg').describe('then encode it in this format'),
+        quality: z.int().min(1).max(100).describe('at this quality'),
+      })
+      .describe(
+        'The upload that loses nothing for this model (a short side 4× its input): smaller photos are sent as ' +
+          'they are. Shrinking is an optimisation; the API accepts any photo within its limits.',
+      ),
+  })
+  .register(apiRegistry, { id: 'Model' });
+
+export type ModelBody = z.infer<typeof ModelBodySchema>;
