@@ -132,8 +132,7 @@ describe('recognises signs in scenes rendered by the test', () => {
     const summary = misses.map((m) => `${m.expected} -> ${m.got} (size ${m.options.size?.toFixed(2)})`);
     console.info(`varied renders: ${cases.length - misses.length}/${cases.length} correct`, summary);
     expect(misses.length / cases.length, summary.join('\n')).toBeLessThanOrEqual(MAX_MISS_RATE);
-    for (const [id, correct] of byClass)
-      expect(correct, id).toBeGreaterThanOrEqual(MIN_PER_CLASS);
+    for (const [id, correct] of byClass) expect(correct, id).toBeGreaterThanOrEqual(MIN_PER_CLASS);
   });
 });
 
