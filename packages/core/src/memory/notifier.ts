@@ -46,10 +46,11 @@ export class RecordingNotifier implements Notifier {
     this.steps.push(...steps);
   }
 
-
   async notify(notification: Notification, options: NotifyOptions = {}): Promise<NotificationStatus> {
     if (notification.target.channel !== this.channel)
-      throw new InvalidRequestError(`this notifier serves ${this.channel}, not ${notification.target.channel}`);
+      throw new InvalidRequestError(
+        `this notifier serves ${this.channel}, not ${notification.target.channel}`,
+      );
     const signal = AbortSignal.any([this.closing.signal, ...(options.signal ? [options.signal] : [])]);
     const started = Date.now();
     let delay = this.options.initialDelayMs;
