@@ -16,6 +16,7 @@ export const ERROR_CODES = {
   invalid_message: 'invalid_message',
   corrupt_record: 'corrupt_record',
   invalid_model: 'invalid_model',
+  invalid_callback: 'invalid_callback',
   internal: 'internal',
 } as const;
 
@@ -180,6 +181,31 @@ export class InvalidModelError extends VisionqError {
   override readonly name = 'InvalidModelError';
   constructor(message: string, options: Omit<VisionqErrorOptions, 'transient'> = {}) {
     super(ERROR_CODES.invalid_model, message, { ...options, transient: false });
+  }
+}
+
+/** Why a callback URL was refused. Goes to logs and tests; clients read only the message. */
+export type InvalidCallbackReason =
+  | 'malformed'
+  | 'scheme'
+  | 'userinfo'
+  | 'webhooks_off'
+  | 'host_not_allowed'
+  | 'address_not_allowed'
+  | 'unresolvable';
+
+/**
+ * A webhook URL the callback policy refuses (not https, a host off the allow-list, an address that is loopback,
+ * link-local or private...). Refused when the task is submitted; never retried.
+ */
+export class InvalidCallbackError extends VisionqError {
+  override readonly name = 'InvalidCallbackError';
+  constructor(
+    readonly reason: InvalidCallbackReason,
+    message: string,
+    options: Omit<VisionqErrorOptions, 'transient'> = {},
+  ) {
+    super(ERROR_CODES.invalid_callback, message, { ...options, transient: false });
   }
 }
 

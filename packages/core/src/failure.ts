@@ -12,6 +12,7 @@ export const HTTP_STATUS = {
   [ERROR_CODES.unsupported_type]: 415,
   [ERROR_CODES.invalid_image]: 422,
   [ERROR_CODES.conflict]: 422,
+  [ERROR_CODES.invalid_callback]: 422,
   [ERROR_CODES.rate_limited]: 429,
   [ERROR_CODES.internal]: 500,
   [ERROR_CODES.invalid_message]: 500,

@@ -2,6 +2,7 @@ import { describe, expect, it } from 'vitest';
 import {
   ERROR_CODES,
   HTTP_STATUS,
+  InvalidCallbackError,
   InvalidImageError,
   RateLimitedError,
   UnavailableError,
@@ -44,5 +45,18 @@ describe('the HTTP status table', () => {
     expect(codeFromHTTPStatus(500)).toBe('internal');
     expect(codeFromHTTPStatus(502)).toBe('internal');
     expect(codeFromHTTPStatus(418)).toBe('internal');
+  });
+});
+
+describe('InvalidCallbackError', () => {
+  it('is a permanent 422 with its own code and a reason', () => {
+    const error = new InvalidCallbackError('address_not_allowed', 'refused');
+    expect(error).toMatchObject({
+      code: 'invalid_callback',
+      reason: 'address_not_allowed',
+      transient: false,
+    });
+    expect(getHTTPStatusCode(error)).toBe(422);
+    expect(isTransient(error)).toBe(false);
   });
 });
