@@ -2,6 +2,7 @@ import { InMemoryNotificationOutbox, type NotificationOutbox, type Notifier } fr
 import { WebhookNotifier, type CallbackPolicy } from '@visionq/notify-webhook';
 import { createRedisNotificationOutbox, type Redis } from '@visionq/result-store-redis';
 import type { NotifySettings } from './config.js';
+import { createFcmNotifier } from './fcm.js';
 
 /** What a worker needs to send notifications: the outbox its tasks owe them to, and one notifier per channel. */
 export interface NotifyDeps {
@@ -42,7 +43,10 @@ export function callbackPolicy(config: NotifySettings): CallbackPolicy {
   };
 }
 
-/** One notifier per channel the configuration turns on: webhooks where `CALLBACK_HOSTS` names a host. */
+/**
+ * One notifier per channel the configuration turns on: webhooks where `CALLBACK_HOSTS` names a host, FCM with
+ * `FCM_ENABLED`.
+ */
 export function createNotifiers(config: NotifySettings): Notifier[] {
   const notifiers: Notifier[] = [];
   const retry = { maxRetryTimeMs: config.NOTIFY_RETRY_TIME_MS };
@@ -56,5 +60,6 @@ export function createNotifiers(config: NotifySettings): Notifier[] {
         attemptTimeoutMs,
       }),
     );
+  if (config.FCM_ENABLED) notifiers.push(createFcmNotifier(config));
   return notifiers;
 }
