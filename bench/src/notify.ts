@@ -7,6 +7,7 @@ import { createAmqpTaskQueue } from '@visionq/queue-amqp';
 import { createRedisClient, createRedisResultStore } from '@visionq/result-store-redis';
 import { ENTRY, startProcess, waitForOutput } from '../../apps/api/test/e2e/processes.js';
 import { photo } from './images.js';
+import { cpuSeconds } from './service.js';
 import { fmt, median, table } from './stats.js';
 
 export interface NotifyBenchOptions {
@@ -79,6 +80,9 @@ async function once(options: NotifyBenchOptions, images: Buffer[], target: Notif
       await waitForOutput(worker, 'worker started', 60_000);
       const ended = new Map<string, number>();
       const deadline = Date.now() + 600_000;
+      // The worker's CPU from the first poll that saw a task ended to the one that saw them all: steadier than
+      // wall-clock time on a machine others share.
+      let cpuStart: { cpu: number; ended: number } | undefined;
       while (ended.size < ids.length && Date.now() < deadline) {
         for (const id of ids) {
           if (ended.has(id)) continue;
@@ -86,13 +90,16 @@ async function once(options: NotifyBenchOptions, images: Buffer[], target: Notif
           if (record?.status === 'succeeded' || record?.status === 'failed')
             ended.set(id, Date.parse(record.completed_at));
         }
+        if (!cpuStart && ended.size > 0) cpuStart = { cpu: cpuSeconds(worker), ended: ended.size };
         await new Promise((resolve) => setTimeout(resolve, 200));
       }
       if (ended.size < ids.length) throw new Error(`only ${ended.size} of ${ids.length} tasks ended`);
+      const cpuMsPerImage =
+        ((cpuSeconds(worker) - (cpuStart?.cpu ?? 0)) * 1000) / (ids.length - (cpuStart?.ended ?? 0));
       const times = [...ended.values()];
       const seconds = (Math.max(...times) - Math.min(...times)) / 1000;
       const pendingNotifications = await redis.xlen(`${env.REDIS_PREFIX}notify:outbox`).catch(() => 0);
-      return { imagesPerSecond: (ids.length - 1) / seconds, pendingNotifications };
+      return { imagesPerSecond: (ids.length - 1) / seconds, cpuMsPerImage, pendingNotifications };
     } finally {
       await worker.kill('SIGTERM');
     }
@@ -117,16 +124,20 @@ export async function notifyBench(options: NotifyBenchOptions): Promise<string> 
   const hole = await blackHole();
   const without: number[] = [];
   const withDead: number[] = [];
+  const cpu = { without: [] as number[], withDead: [] as number[] };
   const backlog: number[] = [];
   try {
     // Interleaved, so that whatever else the machine does weighs on both alike.
     for (let r = 0; r < options.runs; r += 1) {
-      without.push((await once(options, images, undefined)).imagesPerSecond);
+      const plain = await once(options, images, undefined);
+      without.push(plain.imagesPerSecond);
+      cpu.without.push(plain.cpuMsPerImage);
       const dead = await once(options, images, { channel: 'webhook', url: hole.url });
       withDead.push(dead.imagesPerSecond);
+      cpu.withDead.push(dead.cpuMsPerImage);
       backlog.push(dead.pendingNotifications);
       console.log(
-        `run ${r + 1}: ${fmt(without.at(-1) ?? NaN)} images/s without, ${fmt(dead.imagesPerSecond)} with a receiver that never answers (${hole.connections()} connections to it so far)`,
+        `run ${r + 1}: ${fmt(plain.imagesPerSecond)} images/s (${fmt(plain.cpuMsPerImage, 2)} CPU ms/image) without, ${fmt(dead.imagesPerSecond)} (${fmt(dead.cpuMsPerImage, 2)}) with a receiver that never answers (${hole.connections()} connections to it so far)`,
       );
     }
   } finally {
@@ -137,17 +148,25 @@ export async function notifyBench(options: NotifyBenchOptions): Promise<string> 
     `${options.tasks} tasks of 640×480 JPEG queued, then one worker (default settings) started; images/s between the first and the last completion; median of ${options.runs} interleaved runs.`,
     '',
     table(
-      ['worker', 'images/s (median)', 'runs'],
+      ['worker', 'images/s (median)', 'runs', 'worker CPU ms/image (median)', 'runs'],
       [
-        ['no notification', fmt(median(without)), without.map((v) => fmt(v)).join(', ')],
+        [
+          'no notification',
+          fmt(median(without)),
+          without.map((v) => fmt(v)).join(', '),
+          fmt(median(cpu.without), 2),
+          cpu.without.map((v) => fmt(v, 2)).join(', '),
+        ],
         [
           'every task notifies a receiver that never answers',
           fmt(median(withDead)),
           withDead.map((v) => fmt(v)).join(', '),
+          fmt(median(cpu.withDead), 2),
+          cpu.withDead.map((v) => fmt(v, 2)).join(', '),
         ],
       ],
     ),
     '',
-    `ratio ${fmt(ratio, 3)} (${fmt((ratio - 1) * 100)} %); the receiver took ${hole.connections()} connections and answered none; notifications still owed when the last task ended: ${backlog.join(', ')}`,
+    `throughput ratio ${fmt(ratio, 3)} (${fmt((ratio - 1) * 100)} %), CPU per image ratio ${fmt(median(cpu.withDead) / median(cpu.without), 3)}; the receiver took ${hole.connections()} connections and answered none; notifications still owed when the last task ended: ${backlog.join(', ')}`,
   ].join('\n');
 }
