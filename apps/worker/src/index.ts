@@ -11,3 +11,4 @@ export {
 } from './config.js';
 export { startWorker, type StartedWorker, type WorkerStartDeps } from './start.js';
 export { createNotifiers, createOutbox, outboxIdleMs, type NotifyDeps } from './notify.js';
+export { createFcmNotifier, observeFcm } from './fcm.js';

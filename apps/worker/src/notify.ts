@@ -4,6 +4,7 @@ import { callbackPolicy } from '@visionq/service-kit';
 import { createRedisNotificationOutbox, type Redis } from '@visionq/result-store-redis';
 import type { NotifySettings } from './config.js';
 import { createFcmNotifier } from './fcm.js';
+import type { FcmNotifierEvents } from '@visionq/notify-fcm';
 
 /** What a worker needs to send notifications: the outbox its tasks owe them to, and one notifier per channel. */
 export interface NotifyDeps {
@@ -34,7 +35,10 @@ export function createOutbox(
  * One notifier per channel the configuration turns on: webhooks where `CALLBACK_HOSTS` names a host, FCM with
  * `FCM_ENABLED`.
  */
-export function createNotifiers(config: NotifySettings): Notifier[] {
+export function createNotifiers(
+  config: NotifySettings,
+  events: { fcm?: FcmNotifierEvents } = {},
+): Notifier[] {
   const notifiers: Notifier[] = [];
   const retry = { maxRetryTimeMs: config.NOTIFY_RETRY_TIME_MS };
   const attemptTimeoutMs = config.NOTIFY_ATTEMPT_TIMEOUT_MS;
@@ -47,6 +51,6 @@ export function createNotifiers(config: NotifySettings): Notifier[] {
         attemptTimeoutMs,
       }),
     );
-  if (config.FCM_ENABLED) notifiers.push(createFcmNotifier(config));
+  if (config.FCM_ENABLED) notifiers.push(createFcmNotifier(config, events.fcm ? { events: events.fcm } : {}));
   return notifiers;
 }
