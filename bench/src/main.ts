@@ -4,6 +4,7 @@
 //   pnpm bench sweep [--runs 3] [--seconds 12] [--mode all-in-one|production] [--model …] [--only "name,name"]
 //   pnpm bench memory [--minutes 10] [--burst 2000]
 //   pnpm bench mobile [--runs 7] [--rate 10mbit]                               as root: a phone's link (mobile.ts)
+//   pnpm bench notify [--runs 3] [--tasks 400]              throughput with a webhook receiver that never answers
 // RabbitMQ and Redis at AMQP_URL / REDIS_URL (default: on localhost) for production mode.
 import { cpus } from 'node:os';
 import { parseArgs } from 'node:util';
@@ -11,6 +12,7 @@ import { headline } from './headline.js';
 import { memory } from './memory.js';
 import { benchModel } from './models.js';
 import { mobile } from './mobile.js';
+import { notifyBench } from './notify.js';
 import { GRID, sweep } from './sweep.js';
 
 const { values, positionals } = parseArgs({
@@ -24,6 +26,7 @@ const { values, positionals } = parseArgs({
     minutes: { type: 'string', default: '10' },
     burst: { type: 'string', default: '2000' },
     only: { type: 'string' },
+    tasks: { type: 'string', default: '400' },
     set: { type: 'string', multiple: true },
     rate: { type: 'string', default: '10mbit' },
   },
@@ -78,7 +81,9 @@ if (command === 'headline') {
   );
 } else if (command === 'mobile') {
   console.log(await mobile({ runs: number(values.runs, 7), rate: values.rate }));
+} else if (command === 'notify') {
+  console.log(await notifyBench({ brokers, runs: number(values.runs, 3), tasks: number(values.tasks, 400) }));
 } else {
-  console.error(`unknown command ${command}: headline, sweep, memory or mobile`);
+  console.error(`unknown command ${command}: headline, sweep, memory, mobile or notify`);
   process.exitCode = 2;
 }

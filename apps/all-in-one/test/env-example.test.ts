@@ -2,7 +2,7 @@ import { readFileSync } from 'node:fs';
 import { spawnSync } from 'node:child_process';
 import { apiEnv } from '@visionq/api';
 import { brokerEnv, processEnv, repoPath } from '@visionq/service-kit';
-import { loadWorkerConfig, workerEnv, workerMetricsEnv } from '@visionq/worker';
+import { loadWorkerConfig, notifyWorkerEnv, workerEnv, workerMetricsEnv } from '@visionq/worker';
 import { describe, expect, it } from 'vitest';
 import { loadAllInOneConfig } from '../src/config.js';
 
@@ -28,11 +28,15 @@ const COMPUTED = new Set([
 
 describe('.env.example', () => {
   it('lists every variable the apps read, and nothing else', () => {
-    const read = [brokerEnv, processEnv, apiEnv, workerEnv, workerMetricsEnv].flatMap((shape) =>
-      Object.keys(shape),
-    );
     // MODEL_PATH is read by the worker (the model) and the API (its metadata, for GET /model): listed once.
-    expect([...listed.keys()].sort()).toEqual([...new Set(read)].sort());
+    const read = [
+      ...new Set(
+        [brokerEnv, processEnv, apiEnv, workerEnv, notifyWorkerEnv, workerMetricsEnv].flatMap((shape) =>
+          Object.keys(shape),
+        ),
+      ),
+    ];
+    expect([...listed.keys()].sort()).toEqual(read.sort());
   });
 
   it("shows each variable's default", () => {

@@ -1,11 +1,17 @@
 import { CorruptRecordError, InvalidRequestError } from './errors.js';
+import type { OutboxEntry } from './ports.js';
 import {
+  isTerminal,
+  NotificationStatusSchema,
+  OutboxEntrySchema,
   PendingRecordSchema,
   ResultRecordSchema,
   TaskOutcomeSchema,
+  type NotificationStatus,
   type PendingRecord,
   type ResultRecord,
   type TaskOutcome,
+  type TerminalRecord,
 } from './schemas.js';
 
 /**
@@ -34,6 +40,17 @@ export function decodeRecord(taskId: string, text: string): ResultRecord {
     throw new CorruptRecordError(`record ${taskId} fails the schema`, { cause: parsed.error });
   if (parsed.data.task_id !== taskId) throw new CorruptRecordError(`record ${taskId} names another task`);
   return parsed.data;
+}
+
+/** Parses a stored outbox entry; undefined when it is not JSON or fails the schema (nobody could send it). */
+export function decodeOutboxEntry(text: string | undefined): OutboxEntry | undefined {
+  if (text === undefined) return undefined;
+  try {
+    const parsed = OutboxEntrySchema.safeParse(JSON.parse(text));
+    return parsed.success ? parsed.data : undefined;
+  } catch {
+    return undefined;
+  }
 }
 
 /** Validates a new pending record. Throws `InvalidRequestError` if it is invalid. */
@@ -70,6 +87,23 @@ export function terminalRecord(
     });
   }
   return record.data;
+}
+
+/**
+ * `current` with `status` as its notification, or undefined when there is nothing to write (no record, or one
+ * that has not ended). Throws `InvalidRequestError` for a status that fails the schema.
+ */
+export function notifiedRecord(
+  current: ResultRecord | undefined,
+  status: NotificationStatus,
+): ResultRecord | undefined {
+  const valid = NotificationStatusSchema.safeParse(status);
+  if (!valid.success)
+    throw new InvalidRequestError(`invalid notification status: ${valid.error.message}`, {
+      cause: valid.error,
+    });
+  if (!current || !isTerminal(current.status)) return undefined;
+  return { ...(current as TerminalRecord), notification: valid.data };
 }
 
 /** The `cancelled` record that ends `current`, a pending record. */

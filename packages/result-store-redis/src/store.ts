@@ -10,10 +10,12 @@ import {
   encodeRecord,
   isOverdue,
   isTerminal,
+  notifiedRecord,
   terminalRecord,
   validatePendingRecord,
   type CreateOutcome,
   type IdempotencyClaim,
+  type NotificationStatus,
   type PendingRecord,
   type ResultRecord,
   type ResultStore,
@@ -21,7 +23,7 @@ import {
 } from '@visionq/core';
 import type { Redis } from 'ioredis';
 import { CompletionListener } from './completions.js';
-import { toStoreError, whenReady } from './connection.js';
+import { command } from './connection.js';
 import { KeyLayout } from './keys.js';
 import { normaliseOptions, type NormalisedOptions, type RedisResultStoreOptions } from './options.js';
 import { scripts } from './scripts.js';
@@ -133,6 +135,13 @@ export class RedisResultStore implements ResultStore {
     return before;
   }
 
+  async recordNotification(taskId: string, status: NotificationStatus): Promise<ResultRecord | undefined> {
+    return this.#update(taskId, (current) => {
+      const next = notifiedRecord(current, status);
+      return next && { next, ttlMs: 'keep', publish: false };
+    });
+  }
+
   async get(taskId: string): Promise<ResultRecord | undefined> {
     // An update that changes nothing, unless the task outlived its deadline.
     return this.#update(taskId, () => undefined);
@@ -196,7 +205,7 @@ export class RedisResultStore implements ResultStore {
     taskId: string,
     change: (
       current: ResultRecord | undefined,
-    ) => { next: ResultRecord; ttlMs: number; publish: boolean } | undefined,
+    ) => { next: ResultRecord; ttlMs: number | 'keep'; publish: boolean } | undefined,
   ): Promise<ResultRecord | undefined> {
     for (let attempt = 0; attempt < MAX_SWAPS; attempt++) {
       const current = await this.#read(taskId);
@@ -230,14 +239,9 @@ export class RedisResultStore implements ResultStore {
     return { next, ttlMs: this.#options.resultTtlMs, publish: true };
   }
 
-  async #command<T>(run: () => Promise<T>): Promise<T> {
+  #command<T>(run: () => Promise<T>): Promise<T> {
     this.#assertOpen();
-    try {
-      await whenReady(this.#client);
-      return await run();
-    } catch (error) {
-      throw toStoreError(error);
-    }
+    return command(this.#client, run);
   }
 
   #assertOpen(): void {
