@@ -92,6 +92,9 @@ export interface Consumption {
 export interface DeadLetter {
   taskId: string;
   owner: string;
+  /** Who the task's message said to tell when it ends, and in which language, when it said so. */
+  notify?: NotifyTarget;
+  language?: string;
 }
 
 /**

@@ -17,6 +17,10 @@ export const TASK_HEADERS = {
   schemaVersion: 'visionq-schema-version',
   timestampMs: 'visionq-timestamp-ms',
   minConfidence: 'visionq-min-confidence',
+  /** The notify target's channel (`fcm`, `webhook`) and its address (the device token or the URL). */
+  notifyChannel: 'visionq-notify-channel',
+  notifyAddress: 'visionq-notify-address',
+  language: 'visionq-language',
 } as const;
 
 /**
@@ -32,6 +36,12 @@ export function publishProperties(message: Partial<Record<keyof TaskMessage, unk
   set(TASK_HEADERS.schemaVersion, message.schemaVersion);
   set(TASK_HEADERS.timestampMs, message.timestamp);
   set(TASK_HEADERS.minConfidence, message.minConfidence);
+  set(TASK_HEADERS.language, message.language);
+  const notify = message.notify as Record<string, unknown> | undefined;
+  if (notify && typeof notify === 'object') {
+    set(TASK_HEADERS.notifyChannel, notify.channel);
+    set(TASK_HEADERS.notifyAddress, notify.channel === 'fcm' ? notify.token : notify.url);
+  }
   return {
     persistent: true,
     mandatory: true,
@@ -52,9 +62,19 @@ export function messageMetadata(properties: MessageProperties): Record<string, u
     timestamp: headers[TASK_HEADERS.timestampMs],
     schemaVersion: headers[TASK_HEADERS.schemaVersion],
     minConfidence: headers[TASK_HEADERS.minConfidence],
+    language: headers[TASK_HEADERS.language],
+    notify: notifyTarget(headers),
   };
   for (const key of Object.keys(metadata)) if (metadata[key] === undefined) delete metadata[key];
   return metadata;
+}
+
+/** The notify target as two headers carry it, unvalidated; undefined when the message names none. */
+function notifyTarget(headers: Record<string, unknown>): Record<string, unknown> | undefined {
+  const channel = headers[TASK_HEADERS.notifyChannel];
+  const address = headers[TASK_HEADERS.notifyAddress];
+  if (channel === undefined && address === undefined) return undefined;
+  return channel === 'fcm' ? { channel, token: address } : { channel, url: address };
 }
 
 export type Decoded =

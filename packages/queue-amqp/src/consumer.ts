@@ -2,7 +2,9 @@ import {
   TaskMessageSchema,
   UnavailableError,
   isTransient,
+  type DeadLetter,
   type DeadLetterHandler,
+  type TaskMessage,
   toVisionqError,
   type Consumption,
   type DeliveredTask,
@@ -211,7 +213,7 @@ export class Consumer implements Consumption {
     const named = LetterSchema.safeParse(messageMetadata(message.properties));
     if (named.success) {
       try {
-        await handler({ taskId: named.data.taskId, owner: named.data.owner });
+        await handler(toDeadLetter(named.data));
       } catch {
         await this.#pause(this.#requeueDelay(message.fields.redelivered ? 2 : 1));
         settle(channel, message, 'requeue');
@@ -292,6 +294,12 @@ export class Consumer implements Consumption {
 
 /** What a feed handler needs is only taskId and owner, but it gets them from messages the task queue could read. */
 const LetterSchema = TaskMessageSchema;
+
+/** The part of a dead letter's metadata that its handler gets. */
+function toDeadLetter(message: TaskMessage): DeadLetter {
+  const { taskId, owner, notify, language } = message;
+  return { taskId, owner, ...(notify && { notify }), ...(language && { language }) };
+}
 
 /** Settles a delivery; `false` when its channel is gone, and with it the delivery (the broker requeued it). */
 function settle(channel: Channel, message: ConsumeMessage, outcome: Outcome): boolean {

@@ -105,6 +105,40 @@ describe.skipIf(!server.available)('events.deadLettered and deadLetterCount()', 
       expect(await h.deadLetters()).toHaveLength(1);
     }));
 
+  it('never logs or reports who a task notifies, whatever becomes of its message', () =>
+    withHarness(async (h) => {
+      const lines: string[] = [];
+      const log = (fields: object, message: string) => void lines.push(JSON.stringify({ fields, message }));
+      const seen: DeadLetteredInfo[] = [];
+      const queue = await h.connect({
+        logger: { info: log, warn: log },
+        events: { deadLettered: (info) => void seen.push(info) },
+      });
+      const token = `device-token-${randomUUID()}`;
+      const url = `https://hooks.example.org/${randomUUID()}`;
+      // A poison message (its owner fails the schema) and a task its handler fails for good, each with a target.
+      await h.publishRaw(
+        { ...taskMessage({ notify: { channel: 'fcm', token } }), owner: 12 },
+        numberedImage(1),
+      );
+      await queue.publish({
+        message: taskMessage({ notify: { channel: 'webhook', url } }),
+        image: numberedImage(2),
+      });
+      await queue.consume(
+        async () => {
+          throw new InvalidImageError('cannot decode this one');
+        },
+        { prefetch: 2 },
+      );
+      await eventually(() => seen.length === 2, 5000, 'both dead-lettered');
+      const written = JSON.stringify([lines, seen]);
+      expect(lines.length).toBeGreaterThanOrEqual(2);
+      expect(written).not.toContain(token);
+      expect(written).not.toContain(url);
+      expect(written).not.toContain('hooks.example.org');
+    }));
+
   it('deadLetterCount() rejects with UnavailableError once the client is closed', () =>
     withHarness(async (h) => {
       const queue = await h.connect();

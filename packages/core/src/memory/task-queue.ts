@@ -269,7 +269,8 @@ function deadLetter(state: QueueState, envelope: Envelope): void {
   state.deadLettered.push(envelope);
   const parsed = TaskMessageSchema.safeParse(envelope.message);
   if (!parsed.success) return;
-  state.feed.push({ taskId: parsed.data.taskId, owner: parsed.data.owner });
+  const { taskId, owner, notify, language } = parsed.data;
+  state.feed.push({ taskId, owner, ...(notify && { notify }), ...(language && { language }) });
   pumpFeed(state);
 }
 

@@ -66,8 +66,31 @@ export function taskQueueContract(
       await eventually(() => received.length === 2, 5000, 'delivery');
       expect(received[0]?.message).toEqual(message);
       expect(received[1]?.message).toEqual(floored);
+      // Nothing optional appears that was not set.
+      expect(received[0]?.message).not.toHaveProperty('notify');
+      expect(received[0]?.message).not.toHaveProperty('language');
       expect(Buffer.from(received[0]?.image ?? [])).toEqual(Buffer.from(image));
       expect(received[0]?.deliveryCount).toBe(1);
+    })());
+
+  test('carries who to notify (a device token or a webhook URL) and the language, exactly as published', async ({
+    expect,
+  }) =>
+    withHarness(async (h) => {
+      const queue = await h.connect();
+      const device = taskMessage({
+        notify: { channel: 'fcm', token: `fcm:${'x'.repeat(300)}` },
+        language: 'es-MX',
+      });
+      const server = taskMessage({
+        notify: { channel: 'webhook', url: 'https://hooks.example.org/visionq?ref=a%20b&x=ñ' },
+      });
+      await queue.publish({ message: device, image: numberedImage(1) });
+      await queue.publish({ message: server, image: numberedImage(2) });
+      const received: DeliveredTask[] = [];
+      await queue.consume(async (task) => void received.push(task), { prefetch: 1 });
+      await eventually(() => received.length === 2, 5000, 'delivery');
+      expect(received.map((task) => task.message)).toEqual([device, server]);
     })());
 
   test('publish rejects invalid metadata or an empty image with InvalidMessageError and queues nothing', async ({
@@ -361,7 +384,12 @@ export function taskQueueContract(
   }) =>
     withHarness(async (h) => {
       const queue = await h.connect();
-      const permanent = taskMessage({ owner: 'perm' });
+      // A dead letter tells its handler who to notify, as its message did.
+      const permanent = taskMessage({
+        owner: 'perm',
+        notify: { channel: 'webhook', url: 'https://hooks.example.org/dead' },
+        language: 'es',
+      });
       const exhausted = taskMessage({ owner: 'exhausted' });
       await h.publishRaw({ ...taskMessage(), schemaVersion: 999 }, numberedImage(0));
       await queue.publish({ message: permanent, image: numberedImage(1) });
@@ -379,7 +407,12 @@ export function taskQueueContract(
       await sleep(300);
       expect(letters.sort((a, b) => a.owner.localeCompare(b.owner))).toEqual([
         { taskId: exhausted.taskId, owner: 'exhausted' },
-        { taskId: permanent.taskId, owner: 'perm' },
+        {
+          taskId: permanent.taskId,
+          owner: 'perm',
+          notify: { channel: 'webhook', url: 'https://hooks.example.org/dead' },
+          language: 'es',
+        },
       ]);
       expect(await h.deadLettered()).toHaveLength(3);
     })());
