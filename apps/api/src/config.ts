@@ -29,6 +29,8 @@ export const apiEnv = {
   // beside the worker's 9464; 0 turns it off.
   API_METRICS_PORT: int(0, 65535).default(9465),
   API_METRICS_HOST: z.string().min(1).default('127.0.0.1'),
+  // Device tokens (fcm_token) are taken only where the workers send through Firebase Cloud Messaging.
+  FCM_ENABLED: bool.default(false),
 };
 
 const apiShape = { ...brokerEnv, ...processEnv, ...apiEnv };

@@ -36,6 +36,45 @@ export const EXAMPLES = {
       ...times,
     },
   },
+  notified: {
+    summary: 'succeeded, and its webhook delivered on the third attempt',
+    value: {
+      task_id: TASK,
+      status: 'succeeded',
+      result: {
+        label: 'stop',
+        confidence: 0.973,
+        display: 'Stop',
+        recognized: true,
+        top_k: [{ label: 'stop', confidence: 0.973, display: 'Stop' }],
+      },
+      model: { name: 'traffic-signs', version: '1' },
+      ...times,
+      notification: { channel: 'webhook', attempts: 3, delivered_at: '2026-12-01T10:15:04.530Z' },
+    },
+  },
+  webhook: {
+    summary: 'task.ended, for a task that succeeded',
+    value: {
+      type: 'task.ended',
+      timestamp: times.completed_at,
+      data: {
+        task_id: TASK,
+        status: 'succeeded',
+        result: {
+          label: 'stop',
+          confidence: 0.973,
+          names: { en: 'Stop', es: 'Pare' },
+          recognized: true,
+          top_k: [{ label: 'stop', confidence: 0.973, names: { en: 'Stop', es: 'Pare' } }],
+        },
+        model: { name: 'traffic-signs', version: '1' },
+        created_at: times.created_at,
+        updated_at: times.completed_at,
+        completed_at: times.completed_at,
+      },
+    },
+  },
   failed: {
     summary: 'failed: the worker could not decode the image',
     value: {

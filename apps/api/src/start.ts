@@ -59,6 +59,7 @@ export async function startApi({
     logger,
     metrics,
     ...(appCheck ? { appCheck } : {}),
+    notify: { fcm: config.FCM_ENABLED },
     settings: {
       maxUploadBytes: config.MAX_UPLOAD_BYTES,
       uploadBudget: {

@@ -63,6 +63,7 @@ export interface TestServiceOptions {
   classifierDelayMs?: number;
   uploadBudget?: { totalBytes: number; perUidBytes: number };
   appCheck?: AppDeps['appCheck'];
+  notify?: AppDeps['notify'];
 }
 
 /** The API with in-memory queue and store, a fixed token table, and (optionally) a worker loop in-process. */
@@ -101,6 +102,7 @@ export async function createTestService(options: TestServiceOptions = {}): Promi
     logger: createLogger('info', 'api', sink),
     metrics,
     ...(options.appCheck ? { appCheck: options.appCheck } : {}),
+    ...(options.notify ? { notify: options.notify } : {}),
     settings: {
       maxUploadBytes: options.maxUploadBytes ?? 10 * 1024 * 1024,
       ...(options.uploadBudget ? { uploadBudget: options.uploadBudget } : {}),
