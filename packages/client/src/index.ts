@@ -1,5 +1,11 @@
 export { createVisionqClient } from './client.js';
-export type { ClassifyOptions, ResultOptions, SubmitOptions, VisionqClient } from './client.js';
+export type {
+  ClassifyOptions,
+  NotifyOptions,
+  ResultOptions,
+  SubmitOptions,
+  VisionqClient,
+} from './client.js';
 export type { VisionqClientOptions } from './options.js';
 export type { TokenProvider } from './transport.js';
 export { VisionqApiError, type VisionqApiErrorOptions } from './errors.js';
@@ -9,6 +15,7 @@ export type {
   ErrorBody,
   FailedTask,
   ImageInput,
+  NotificationStatus,
   PendingTask,
   ScoredLabel,
   SucceededTask,
