@@ -192,6 +192,14 @@ export interface ResultStore extends Closeable {
    */
   cancel(taskId: string): Promise<ResultRecord | undefined>;
 
+  /**
+   * Writes what became of an ended task's notification into its record. Changes nothing else: not the outcome,
+   * not `updated_at`, not how long the record lives (its result TTL runs on). Resolves with the record as stored
+   * afterwards, unchanged if the task has not ended, or `undefined` if there is none (expired or deleted: nothing
+   * is created). Rejects with `InvalidRequestError` for a status that fails the schema.
+   */
+  recordNotification(taskId: string, status: NotificationStatus): Promise<ResultRecord | undefined>;
+
   /** Removes a task and any idempotency key naming it (used when the task could not be queued). */
   delete(taskId: string): Promise<void>;
 
@@ -239,6 +247,51 @@ export interface Classifier extends Closeable {
    * Every prediction says whether it is `recognized`, by the model's floor and none label (see `recognize`).
    */
   classify(images: readonly Uint8Array[], options?: ClassifyOptions): Promise<Classification[]>;
+}
+
+// ---------------------------------------------------------------------------------------------------------
+// NotificationOutbox
+
+/** A notification owed: enough to send it once its task's record is read. */
+export interface OutboxEntry {
+  /** The notification's id, the same on every append for one task (`notificationId(taskId)`). */
+  id: string;
+  taskId: string;
+  target: NotifyTarget;
+  language?: string;
+}
+
+/** An entry handed to one consumer, with what `settle` needs to remove it. */
+export interface ClaimedEntry {
+  /** The outbox's own name for this entry. */
+  receipt: string;
+  entry: OutboxEntry;
+}
+
+/**
+ * A durable list of notifications owed, written before a task's message is acknowledged so that a worker that
+ * dies after storing a result still has its notification sent by another. Shared by every worker: each entry is
+ * claimed by one consumer at a time; one claimed and not settled within the outbox's idle time (its consumer
+ * died) is offered again. Delivery is therefore at least once.
+ */
+export interface NotificationOutbox extends Closeable {
+  /**
+   * Adds one entry; resolves once it is durable (as durable as the store's records). Appending the same
+   * notification twice gives two entries, which receivers tell apart by its id. Rejects with
+   * `InvalidRequestError` for an entry that fails the schema, `UnavailableError` when the outbox is unreachable.
+   */
+  append(entry: OutboxEntry): Promise<void>;
+
+  /**
+   * Claims up to `count` entries for `consumer` (a name unique to one process): entries another consumer claimed
+   * and left unsettled past the idle time first, then new ones. Resolves at once, with none when there are none;
+   * never hands one entry to two consumers within its idle time. Entries that fail the schema are dropped, never
+   * handed over. Rejects with `InvalidRequestError` when `count` is not a positive integer.
+   */
+  claim(consumer: string, count: number): Promise<ClaimedEntry[]>;
+
+  /** Removes a claimed entry for good. Settling one that is already gone does nothing. */
+  settle(receipt: string): Promise<void>;
 }
 
 // ---------------------------------------------------------------------------------------------------------

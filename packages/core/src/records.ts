@@ -1,11 +1,15 @@
 import { CorruptRecordError, InvalidRequestError } from './errors.js';
 import {
+  isTerminal,
+  NotificationStatusSchema,
   PendingRecordSchema,
   ResultRecordSchema,
   TaskOutcomeSchema,
+  type NotificationStatus,
   type PendingRecord,
   type ResultRecord,
   type TaskOutcome,
+  type TerminalRecord,
 } from './schemas.js';
 
 /**
@@ -70,6 +74,23 @@ export function terminalRecord(
     });
   }
   return record.data;
+}
+
+/**
+ * `current` with `status` as its notification, or undefined when there is nothing to write (no record, or one
+ * that has not ended). Throws `InvalidRequestError` for a status that fails the schema.
+ */
+export function notifiedRecord(
+  current: ResultRecord | undefined,
+  status: NotificationStatus,
+): ResultRecord | undefined {
+  const valid = NotificationStatusSchema.safeParse(status);
+  if (!valid.success)
+    throw new InvalidRequestError(`invalid notification status: ${valid.error.message}`, {
+      cause: valid.error,
+    });
+  if (!current || !isTerminal(current.status)) return undefined;
+  return { ...(current as TerminalRecord), notification: valid.data };
 }
 
 /** The `cancelled` record that ends `current`, a pending record. */

@@ -26,6 +26,22 @@ export const NotifyTargetSchema = z.discriminatedUnion('channel', [
 export type NotifyTarget = z.infer<typeof NotifyTargetSchema>;
 export type NotificationChannel = NotifyTarget['channel'];
 
+/** An entry of the notification outbox (see `NotificationOutbox`). */
+export const OutboxEntrySchema = z.object({
+  id: z.string().min(1).max(200),
+  taskId: TaskIdSchema,
+  target: NotifyTargetSchema,
+  language: z.string().min(2).max(35).optional(),
+});
+
+/**
+ * The id of a task's notification: the same on every attempt, every redelivery and every worker, so that
+ * receivers can drop the duplicates at-least-once delivery brings. Shaped like Standard Webhooks' message ids.
+ */
+export function notificationId(taskId: string): string {
+  return `msg_${taskId}`;
+}
+
 /** Bumped when the queue message metadata changes shape; consumers refuse versions they do not know. */
 export const TASK_MESSAGE_SCHEMA_VERSION = 1;
 

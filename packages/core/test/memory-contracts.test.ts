@@ -1,6 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import {
   FakeClassifier,
+  InMemoryNotificationOutbox,
+  InMemoryOutboxStorage,
   InMemoryResultStore,
   InMemoryStorage,
   InMemoryTaskQueue,
@@ -13,6 +15,7 @@ import {
   gate,
   inMemoryTaskQueueHarness,
   notifierContract,
+  outboxContract,
   taskMessage,
   resultStoreContract,
   taskQueueContract,
@@ -69,6 +72,27 @@ describe('InMemoryResultStore', () => {
       store,
       connect,
       writeRaw: async (taskId, text) => store.writeRaw(taskId, text),
+      cleanup: async () => {
+        await Promise.all(clients.map((client) => client.close()));
+      },
+    };
+  });
+});
+
+describe('InMemoryNotificationOutbox', () => {
+  outboxContract(it, async (settings) => {
+    const storage = new InMemoryOutboxStorage();
+    const clients: InMemoryNotificationOutbox[] = [];
+    const connect = async () => {
+      const client = new InMemoryNotificationOutbox({ ...settings, storage });
+      clients.push(client);
+      return client;
+    };
+    const outbox = (await connect()) as InMemoryNotificationOutbox;
+    return {
+      outbox,
+      connect,
+      appendRaw: async (text) => outbox.appendRaw(text),
       cleanup: async () => {
         await Promise.all(clients.map((client) => client.close()));
       },

@@ -1,6 +1,11 @@
 export { createRedisResultStore, RedisResultStore } from './store.js';
 export type { RedisResultStoreOptions } from './options.js';
 export {
+  createRedisNotificationOutbox,
+  RedisNotificationOutbox,
+  type RedisNotificationOutboxOptions,
+} from './outbox.js';
+export {
   createRedisClient,
   createRedisSentinelClient,
   sentinelDataOptions,

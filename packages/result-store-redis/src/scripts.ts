@@ -35,9 +35,10 @@ return {'created'}
 
 /**
  * Replaces a record only if it is still exactly what the caller read (compare-and-set), gives the task's claim
- * the same TTL, and publishes the new record when asked to.
- * KEYS: task, claimed-by. ARGV: '1' if a record was read ('0' if none), the text read, new record, ttl ms,
- * task id, channel to publish on (or '').
+ * the same TTL, and publishes the new record when asked to. A ttl of 'keep' keeps the record's own expiry (and
+ * leaves the claim's alone).
+ * KEYS: task, claimed-by. ARGV: '1' if a record was read ('0' if none), the text read, new record, ttl ms or
+ * 'keep', task id, channel to publish on (or '').
  * Returns 1 when written, 0 when the record changed in between (read again and retry).
  */
 const SWAP = `
@@ -47,8 +48,12 @@ if ARGV[1] == '1' then
 elseif current then
   return 0
 end
-redis.call('SET', KEYS[1], ARGV[3], 'PX', ARGV[4])
-local claim = redis.call('GET', KEYS[2])
+if ARGV[4] == 'keep' then
+  redis.call('SET', KEYS[1], ARGV[3], 'KEEPTTL')
+else
+  redis.call('SET', KEYS[1], ARGV[3], 'PX', ARGV[4])
+end
+local claim = ARGV[4] ~= 'keep' and redis.call('GET', KEYS[2])
 if claim and redis.call('HGET', claim, 'task') == ARGV[5] then
   redis.call('PEXPIRE', claim, ARGV[4])
   redis.call('PEXPIRE', KEYS[2], ARGV[4])

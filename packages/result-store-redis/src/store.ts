@@ -10,10 +10,12 @@ import {
   encodeRecord,
   isOverdue,
   isTerminal,
+  notifiedRecord,
   terminalRecord,
   validatePendingRecord,
   type CreateOutcome,
   type IdempotencyClaim,
+  type NotificationStatus,
   type PendingRecord,
   type ResultRecord,
   type ResultStore,
@@ -133,6 +135,13 @@ export class RedisResultStore implements ResultStore {
     return before;
   }
 
+  async recordNotification(taskId: string, status: NotificationStatus): Promise<ResultRecord | undefined> {
+    return this.#update(taskId, (current) => {
+      const next = notifiedRecord(current, status);
+      return next && { next, ttlMs: 'keep', publish: false };
+    });
+  }
+
   async get(taskId: string): Promise<ResultRecord | undefined> {
     // An update that changes nothing, unless the task outlived its deadline.
     return this.#update(taskId, () => undefined);
@@ -196,7 +205,7 @@ export class RedisResultStore implements ResultStore {
     taskId: string,
     change: (
       current: ResultRecord | undefined,
-    ) => { next: ResultRecord; ttlMs: number; publish: boolean } | undefined,
+    ) => { next: ResultRecord; ttlMs: number | 'keep'; publish: boolean } | undefined,
   ): Promise<ResultRecord | undefined> {
     for (let attempt = 0; attempt < MAX_SWAPS; attempt++) {
       const current = await this.#read(taskId);

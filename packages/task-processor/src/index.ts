@@ -6,3 +6,9 @@ export {
   type TaskProcessorOptions,
 } from './processor.js';
 export { DEFAULT_RETRY, retryTransient, type RetryPolicy } from './retry.js';
+export {
+  createNotificationDispatcher,
+  type NotificationDispatcher,
+  type NotificationDispatcherEvents,
+  type NotificationDispatcherOptions,
+} from './dispatcher.js';

@@ -1,12 +1,16 @@
 import {
   PROCESSING_FAILED_OUTCOME,
   isTerminal,
+  notificationId,
   isTransient,
   recognize,
   type Classification,
   type Classifier,
   type Consumption,
+  type DeadLetter,
   type DeliveredTask,
+  type NotificationOutbox,
+  type NotifyTarget,
   type ResultRecord,
   type ResultStore,
   type TaskOutcome,
@@ -41,6 +45,12 @@ export interface TaskProcessorOptions {
    * (first completion wins: a task that ended otherwise keeps its outcome). Default true.
    */
   endDeadLetters?: boolean;
+  /**
+   * Where a task whose message names someone to notify gets its notification entry, once its record is stored
+   * and before its message is acknowledged (a redelivered task that had ended gets one again; so does a
+   * dead-lettered task). A `NotificationDispatcher` sends them. Without it, nobody is notified.
+   */
+  outbox?: NotificationOutbox;
   /** Observers, for logs and metrics. They must not throw. */
   events?: TaskProcessorEvents;
 }
@@ -52,6 +62,8 @@ export interface TaskProcessorEvents {
   taskError?(taskId: string, error: unknown): void;
   /** A dead-lettered task, and its record afterwards (`failed`/`processing_failed`, or how it had ended). */
   deadLetterEnded?(record: ResultRecord): void;
+  /** A notification that could not be put in the outbox for good (its task still ends; nobody is told). */
+  notificationLost?(taskId: string, error: unknown): void;
 }
 
 export interface TaskProcessor {
@@ -67,7 +79,7 @@ export interface TaskProcessor {
  * leaves the message unacknowledged, so it is redelivered and the task still ends.
  */
 export function createTaskProcessor(options: TaskProcessorOptions): TaskProcessor {
-  const { queue, store, classifier, events = {} } = options;
+  const { queue, store, classifier, outbox, events = {} } = options;
   if (options.prefetch < options.maxBatch) throw new RangeError('prefetch must be at least maxBatch');
   const retry: RetryPolicy = { ...DEFAULT_RETRY, ...options.retry };
   const stopping = new AbortController();
@@ -93,13 +105,31 @@ export function createTaskProcessor(options: TaskProcessorOptions): TaskProcesso
   let consumption: Consumption | undefined;
   let deadLetters: Consumption | undefined;
 
+  /**
+   * Owes the notification of an ended task, if it names someone to tell. Retried like a store write; a transient
+   * failure that outlasts it hands the message back (the redelivery owes it again), a permanent one is reported
+   * and the task goes on: a notification never fails its task.
+   */
+  const owe = async (record: ResultRecord, target: NotifyTarget | undefined, language?: string) => {
+    if (!target || !outbox || record.status === 'cancelled' || !isTerminal(record.status)) return;
+    const taskId = record.task_id;
+    const entry = { id: notificationId(taskId), taskId, target, ...(language && { language }) };
+    try {
+      await retryTransient(() => outbox.append(entry), retry, stopping.signal);
+    } catch (error) {
+      if (isTransient(error)) throw error;
+      events.notificationLost?.(taskId, error);
+    }
+  };
+
   const handle = async (task: DeliveredTask): Promise<void> => {
     const started = performance.now();
-    const { taskId, owner } = task.message;
+    const { taskId, owner, notify, language } = task.message;
     try {
       const current = await retryTransient(() => store.markProcessing(taskId), retry, stopping.signal);
-      // Cancelled, past its deadline, or redelivered after its result was stored: acknowledged unclassified.
-      if (current && isTerminal(current.status)) return;
+      // Cancelled, past its deadline, or redelivered after its result was stored: acknowledged unclassified,
+      // its notification owed again in case the first delivery died before it was.
+      if (current && isTerminal(current.status)) return await owe(current, notify, language);
       const finish = (classification: Classification) =>
         retryTransient(
           () => store.complete(taskId, owner, toOutcome(classification, classifier)),
@@ -113,6 +143,7 @@ export function createTaskProcessor(options: TaskProcessorOptions): TaskProcesso
               return finish(classification as Classification);
             })
           : await finish(await batcher.add(task));
+      await owe(record, notify, language);
       events.taskEnded?.(record, {
         durationMs: performance.now() - started,
         deliveryCount: task.deliveryCount,
@@ -123,12 +154,13 @@ export function createTaskProcessor(options: TaskProcessorOptions): TaskProcesso
     }
   };
 
-  const endDeadLetter = async ({ taskId, owner }: { taskId: string; owner: string }): Promise<void> => {
+  const endDeadLetter = async ({ taskId, owner, notify, language }: DeadLetter): Promise<void> => {
     const record = await retryTransient(
       () => store.complete(taskId, owner, PROCESSING_FAILED_OUTCOME),
       retry,
       stopping.signal,
     );
+    await owe(record, notify, language);
     events.deadLetterEnded?.(record);
   };
 

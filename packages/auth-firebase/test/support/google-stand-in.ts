@@ -1,10 +1,13 @@
-import { once } from 'node:events';
-import { createServer, Agent, type AgentOptions, type RequestOptions } from 'node:https';
-import type { AddressInfo } from 'node:net';
+import type { Agent } from 'node:https';
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import { createPublicKey, randomUUID, verify } from 'node:crypto';
-import type { Duplex } from 'node:stream';
-import { makeSigningKey, type SigningKey } from './keys.js';
+import { createPublicKey, randomUUID } from 'node:crypto';
+import {
+  answerTokenRequest,
+  readBody,
+  startHttpsStandIn,
+  type HttpsStandIn,
+} from '@visionq/test-support/google';
+import type { SigningKey } from './keys.js';
 
 /** What the stand-in says about one user when firebase-admin looks it up (the revocation check). */
 export interface StandInUser {
@@ -40,31 +43,25 @@ export class GoogleStandIn {
   maxAgeSeconds = 21_600;
   readonly accessToken = `stand-in-${randomUUID()}`;
   serviceAccountPublicKeyPem: string | undefined;
-  agent!: Agent;
-  readonly #server;
+  #https!: HttpsStandIn;
 
-  private constructor(tls: SigningKey) {
-    this.#server = createServer(
-      { key: tls.privateKey.export({ type: 'pkcs8', format: 'pem' }), cert: tls.certificatePem },
-      (request, response) => void this.#handle(request, response),
-    );
+  private constructor() {}
+
+  get agent(): Agent {
+    return this.#https.agent;
   }
 
   static async start(): Promise<GoogleStandIn> {
-    const tls = makeSigningKey('googleapis stand-in', HOSTS);
-    const standIn = new GoogleStandIn(tls);
-    standIn.#server.listen(0, '127.0.0.1');
-    await once(standIn.#server, 'listening');
-    const { port } = standIn.#server.address() as AddressInfo;
-    standIn.agent = new RedirectingAgent(port, { ca: tls.certificatePem, keepAlive: true });
+    const standIn = new GoogleStandIn();
+    standIn.#https = await startHttpsStandIn(
+      HOSTS,
+      (request, response) => void standIn.#handle(request, response),
+    );
     return standIn;
   }
 
-  async close(): Promise<void> {
-    this.agent.destroy();
-    this.#server.closeAllConnections();
-    this.#server.close();
-    await once(this.#server, 'close');
+  close(): Promise<void> {
+    return this.#https.close();
   }
 
   async #handle(request: IncomingMessage, response: ServerResponse): Promise<void> {
@@ -84,9 +81,8 @@ export class GoogleStandIn {
     }
     if (host === 'oauth2.googleapis.com' && request.method === 'POST' && request.url === '/token') {
       this.requests.token += 1;
-      const assertion = new URLSearchParams(body).get('assertion') ?? '';
-      if (!this.#signedByServiceAccount(assertion)) return json(400, { error: 'invalid_grant' });
-      return json(200, { access_token: this.accessToken, expires_in: 3600, token_type: 'Bearer' });
+      const answer = answerTokenRequest(body, this.serviceAccountPublicKeyPem, this.accessToken);
+      return json(answer.status, answer.json);
     }
     if (
       host === 'firebaseappcheck.googleapis.com' &&
@@ -120,32 +116,4 @@ export class GoogleStandIn {
     this.requests.other += 1;
     json(404, { error: { code: 404, message: `stand-in has no ${request.method} ${host}${request.url}` } });
   }
-
-  #signedByServiceAccount(assertion: string): boolean {
-    const [header, payload, signature] = assertion.split('.');
-    if (!this.serviceAccountPublicKeyPem || !header || !payload || !signature) return false;
-    const key = createPublicKey(this.serviceAccountPublicKeyPem);
-    return verify('sha256', Buffer.from(`${header}.${payload}`), key, Buffer.from(signature, 'base64url'));
-  }
-}
-
-/** Sends every connection to the stand-in, keeping the requested host name for TLS (SNI and verification). */
-class RedirectingAgent extends Agent {
-  constructor(
-    private readonly port: number,
-    options: AgentOptions,
-  ) {
-    super(options);
-  }
-
-  override createConnection(options: RequestOptions, callback?: (err: Error | null, stream: Duplex) => void) {
-    const servername = options.servername ?? options.hostname ?? options.host ?? undefined;
-    return super.createConnection({ ...options, host: '127.0.0.1', port: this.port, servername }, callback);
-  }
-}
-
-async function readBody(request: IncomingMessage): Promise<string> {
-  const chunks: Buffer[] = [];
-  for await (const chunk of request) chunks.push(chunk as Buffer);
-  return Buffer.concat(chunks).toString('utf8');
 }

@@ -1,44 +1,12 @@
-import { createHmac, generateKeyPairSync, randomUUID, sign, type KeyObject } from 'node:crypto';
-import forge from 'node-forge';
+import { createHmac, sign } from 'node:crypto';
+import { makeCertifiedKey, type CertifiedKey } from '@visionq/test-support/google';
 
-export interface SigningKey {
-  kid: string;
-  privateKey: KeyObject;
-  /** PEM of a self-signed X.509 certificate for the key, as Google publishes its securetoken keys. */
-  certificatePem: string;
-}
+/** A key and its self-signed X.509 certificate, as Google publishes its securetoken keys. */
+export type SigningKey = CertifiedKey;
 
 /** A fresh RSA key and its self-signed certificate, made at run time (nothing secret is ever committed). */
-export function makeSigningKey(
-  commonName = 'securetoken.system.gserviceaccount.com',
-  altNames: string[] = [],
-) {
-  const { privateKey, publicKey } = generateKeyPairSync('rsa', { modulusLength: 2048 });
-  const certificate = forge.pki.createCertificate();
-  certificate.publicKey = forge.pki.publicKeyFromPem(
-    publicKey.export({ type: 'spki', format: 'pem' }).toString(),
-  );
-  certificate.serialNumber = `01${randomUUID().replaceAll('-', '')}`;
-  certificate.validity.notBefore = new Date(Date.now() - 86_400_000);
-  certificate.validity.notAfter = new Date(Date.now() + 7 * 86_400_000);
-  const subject = [{ name: 'commonName', value: commonName }];
-  certificate.setSubject(subject);
-  certificate.setIssuer(subject);
-  if (altNames.length > 0) {
-    certificate.setExtensions([
-      { name: 'basicConstraints', cA: true },
-      { name: 'subjectAltName', altNames: altNames.map((value) => ({ type: 2, value })) },
-    ]);
-  }
-  const forgeKey = forge.pki.privateKeyFromPem(
-    privateKey.export({ type: 'pkcs8', format: 'pem' }).toString(),
-  );
-  certificate.sign(forgeKey, forge.md.sha256.create());
-  return {
-    kid: randomUUID().replaceAll('-', ''),
-    privateKey,
-    certificatePem: forge.pki.certificateToPem(certificate),
-  } satisfies SigningKey;
+export function makeSigningKey(commonName = 'securetoken.system.gserviceaccount.com'): SigningKey {
+  return makeCertifiedKey(commonName);
 }
 
 const segment = (value: unknown) => Buffer.from(JSON.stringify(value)).toString('base64url');

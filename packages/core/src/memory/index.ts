@@ -3,3 +3,8 @@ export { InMemoryResultStore, InMemoryStorage, type InMemoryResultStoreOptions }
 export { StaticTokenVerifier } from './token-verifier.js';
 export { FakeClassifier, type FakeClassifierOptions } from './fake-classifier.js';
 export { RecordingNotifier, type RecordingNotifierOptions, type ReceiverStep } from './notifier.js';
+export {
+  InMemoryNotificationOutbox,
+  InMemoryOutboxStorage,
+  type InMemoryNotificationOutboxOptions,
+} from './outbox.js';

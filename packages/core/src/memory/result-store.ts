@@ -3,6 +3,7 @@ import {
   cancelledRecord,
   decodeRecord,
   encodeRecord,
+  notifiedRecord,
   terminalRecord,
   validatePendingRecord,
 } from '../records.js';
@@ -10,6 +11,7 @@ import {
   deadlineOutcome,
   isOverdue,
   isTerminal,
+  type NotificationStatus,
   type PendingRecord,
   type ResultRecord,
   type TaskOutcome,
@@ -117,6 +119,17 @@ export class InMemoryResultStore implements ResultStore {
       await this.delete(taskId);
     }
     return current;
+  }
+
+  async recordNotification(taskId: string, status: NotificationStatus): Promise<ResultRecord | undefined> {
+    this.#assertOpen();
+    const current = this.#read(taskId);
+    const next = notifiedRecord(current, status);
+    if (!next) return current;
+    // The entry's expiry is kept: a notification never makes a record live longer.
+    const entry = this.#records.get(taskId) as Entry;
+    entry.value = encodeRecord(next);
+    return next;
   }
 
   async get(taskId: string): Promise<ResultRecord | undefined> {

@@ -27,3 +27,10 @@ export {
   type NotifierHarnessFactory,
   type ReceivedNotification,
 } from './notifier.js';
+export {
+  outboxContract,
+  outboxEntry,
+  type OutboxHarness,
+  type OutboxHarnessFactory,
+  type OutboxHarnessOptions,
+} from './outbox.js';

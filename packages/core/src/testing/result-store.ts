@@ -397,5 +397,59 @@ export function resultStoreContract(
       expect(await store.get(record.task_id)).toEqual(done);
     })());
 
+  test('recordNotification writes what became of the notification, and nothing else', async ({ expect }) =>
+    withHarness(LONG, async (h, store) => {
+      const record = pendingRecord();
+      await store.create(record);
+      const ended = await store.complete(record.task_id, record.owner, succeeded());
+      const delivered = { channel: 'webhook' as const, attempts: 2, delivered_at: new Date().toISOString() };
+      const after = await store.recordNotification(record.task_id, delivered);
+      expect(after).toEqual({ ...ended, notification: delivered });
+      const other = await h.connect();
+      expect(await other.get(record.task_id)).toEqual(after);
+      // A later status replaces it; the outcome still stands, and a late completion changes nothing.
+      const failedStatus = { channel: 'fcm' as const, attempts: 1, failed_at: new Date().toISOString() };
+      expect(await other.recordNotification(record.task_id, failedStatus)).toEqual({
+        ...ended,
+        notification: failedStatus,
+      });
+      expect(await store.complete(record.task_id, record.owner, failed())).toMatchObject({
+        status: 'succeeded',
+        notification: failedStatus,
+      });
+    })());
+
+  test('recordNotification leaves a pending task alone, creates nothing, and refuses a bad status', async ({
+    expect,
+  }) =>
+    withHarness(LONG, async (_h, store) => {
+      const status = { channel: 'webhook' as const, attempts: 1, delivered_at: new Date().toISOString() };
+      const pending = pendingRecord();
+      await store.create(pending);
+      expect(await store.recordNotification(pending.task_id, status)).toEqual(pending);
+      expect(await store.get(pending.task_id)).toEqual(pending);
+      const unknown = pendingRecord().task_id;
+      expect(await store.recordNotification(unknown, status)).toBeUndefined();
+      expect(await store.get(unknown)).toBeUndefined();
+      const record = pendingRecord();
+      await store.create(record);
+      const ended = await store.complete(record.task_id, record.owner, failed());
+      const bad = { channel: 'sms', attempts: -1 } as unknown as typeof status;
+      await expect(store.recordNotification(record.task_id, bad)).rejects.toBeInstanceOf(InvalidRequestError);
+      expect(await store.get(record.task_id)).toEqual(ended);
+    })());
+
+  test('recordNotification never makes a record live past its result TTL', async ({ expect }) =>
+    withHarness({ resultTtlMs: 800, pendingTtlMs: 5_000 }, async (_h, store) => {
+      const record = pendingRecord();
+      await store.create(record);
+      await store.complete(record.task_id, record.owner, succeeded());
+      await sleep(500);
+      const status = { channel: 'webhook' as const, attempts: 1, delivered_at: new Date().toISOString() };
+      expect(await store.recordNotification(record.task_id, status)).toMatchObject({ notification: status });
+      await sleep(700);
+      expect(await store.get(record.task_id)).toBeUndefined();
+    })());
+
   options.additionalTests?.(it);
 }

@@ -117,3 +117,9 @@ export function observeTaskProcessor(
     },
   };
 }
+
+export {
+  createNotificationMetrics,
+  observeNotificationDispatcher,
+  type NotificationMetrics,
+} from './notifications.js';

@@ -1,0 +1,72 @@
+import { request as httpRequest, type Agent as HttpAgent } from 'node:http';
+import { request as httpsRequest, type Agent as HttpsAgent } from 'node:https';
+import { isVisionqError } from '@visionq/core';
+
+/** What one POST came to. `reason` names it for logs and metrics (`http_503`, `timeout`, `network`...). */
+export type PostOutcome =
+  | { kind: 'delivered'; status: number }
+  | { kind: 'transient'; reason: string; status?: number; retryAfterMs?: number }
+  | { kind: 'permanent'; reason: string; status?: number };
+
+export interface PostOptions {
+  agents: { http: HttpAgent; https: HttpsAgent };
+  headers: Record<string, string>;
+  timeoutMs: number;
+  /** Aborting it rejects with its reason: nothing was decided. */
+  signal: AbortSignal;
+}
+
+/**
+ * POSTs once and classifies the answer: 2xx delivered; 408, 429, 5xx, a timeout or a network error transient;
+ * anything else permanent, 3xx included (a redirect is never followed: its target was never checked).
+ */
+export function post(url: URL, body: string, options: PostOptions): Promise<PostOutcome> {
+  const timeout = AbortSignal.timeout(options.timeoutMs);
+  const signal = AbortSignal.any([options.signal, timeout]);
+  const send = url.protocol === 'https:' ? httpsRequest : httpRequest;
+  return new Promise((resolve, reject) => {
+    const request = send(url, {
+      method: 'POST',
+      agent: url.protocol === 'https:' ? options.agents.https : options.agents.http,
+      headers: { ...options.headers, 'content-length': String(Buffer.byteLength(body)) },
+      signal,
+    });
+    request.once('response', (response) => {
+      // The answer's body says nothing we use; reading it lets the connection close cleanly.
+      response.resume();
+      response.once('error', () => undefined);
+      resolve(classify(response.statusCode ?? 0, response.headers['retry-after']));
+    });
+    request.once('error', (error) => {
+      if (options.signal.aborted) reject(options.signal.reason as Error);
+      else if (timeout.aborted) resolve({ kind: 'transient', reason: 'timeout' });
+      else if (isVisionqError(error) && !error.transient)
+        resolve({ kind: 'permanent', reason: 'address_not_allowed' });
+      else resolve({ kind: 'transient', reason: 'network' });
+    });
+    request.end(body);
+  });
+}
+
+function classify(status: number, retryAfter: string | undefined): PostOutcome {
+  if (status >= 200 && status < 300) return { kind: 'delivered', status };
+  if (status === 408 || status === 429 || status >= 500) {
+    const retryAfterMs = parseRetryAfter(retryAfter);
+    return {
+      kind: 'transient',
+      reason: `http_${status}`,
+      status,
+      ...(retryAfterMs === undefined ? {} : { retryAfterMs }),
+    };
+  }
+  return { kind: 'permanent', reason: `http_${status}`, status };
+}
+
+/** `Retry-After` as delay-seconds or an HTTP date, in milliseconds from now; undefined when absent or unreadable. */
+export function parseRetryAfter(value: string | undefined, now = Date.now()): number | undefined {
+  if (!value) return undefined;
+  const trimmed = value.trim();
+  if (/^\d+$/.test(trimmed)) return Number(trimmed) * 1000;
+  const at = Date.parse(trimmed);
+  return Number.isNaN(at) ? undefined : Math.max(0, at - now);
+}
