@@ -31,6 +31,17 @@ export const apiEnv = {
   API_METRICS_HOST: z.string().min(1).default('127.0.0.1'),
   // Device tokens (fcm_token) are taken only where the workers send through Firebase Cloud Messaging.
   FCM_ENABLED: bool.default(false),
+  CALLBACK_HOSTS: z
+    .string()
+    .transform((value) =>
+      value
+        .split(',')
+        .map((one) => one.trim().toLowerCase())
+        .filter((one) => one !== ''),
+    )
+    .optional(),
+  CALLBACK_ALLOW_HTTP: bool.default(false),
+  CALLBACK_ALLOW_PRIVATE: bool.default(false),
 };
 
 const apiShape = { ...brokerEnv, ...processEnv, ...apiEnv };

@@ -7,6 +7,7 @@ import { createApp } from './app.js';
 import { assertSafeAuth, type Config } from './config.js';
 import { createUploadLimiter } from './http/rate-limit.js';
 import type { Metrics } from './metrics.js';
+import { notifyOptions } from './notify.js';
 import { listen } from './server.js';
 import { createAppCheck, createVerifier, localTokenFactory } from './verifier.js';
 
@@ -59,7 +60,7 @@ export async function startApi({
     logger,
     metrics,
     ...(appCheck ? { appCheck } : {}),
-    notify: { fcm: config.FCM_ENABLED },
+    notify: notifyOptions(config),
     settings: {
       maxUploadBytes: config.MAX_UPLOAD_BYTES,
       uploadBudget: {

@@ -1,7 +1,11 @@
+import { once } from 'node:events';
+import { createServer, type AddressInfo } from 'node:net';
 import request from 'supertest';
 import { describe, expect, it } from 'vitest';
 import { InvalidCallbackError, type TaskMessage } from '@visionq/core';
+import { loadConfig } from '../src/config.js';
 import { ErrorBodySchema, PendingBodySchema } from '../src/http/schemas.js';
+import { notifyOptions } from '../src/notify.js';
 import { bearer, jpeg, testServices, type TestService } from './support.js';
 
 const service = testServices();
@@ -229,5 +233,71 @@ describe('tokens and URLs stay out of the logs and the answers', () => {
     expect(logs).toContain('"notify":"webhook"');
     for (const secret of [TOKEN, 'hooks.example.com', 'shh', 'internal.example.net'])
       expect(`${logs}${accepted.text}${refused.text}`).not.toContain(secret);
+  });
+});
+
+describe('the production callback policy, as the configuration builds it', () => {
+  // Every host below is on the allow-list: what refuses them is their address, as the reasons show.
+  const config = loadConfig({
+    CALLBACK_HOSTS: '127.0.0.1,[::1],169.254.169.254,10.1.2.3,localhost,hooks.example.com',
+  });
+
+  it.each([
+    ['loopback', 'https://127.0.0.1/hook'],
+    ['IPv6 loopback', 'https://[::1]/hook'],
+    ['link-local (cloud metadata)', 'https://169.254.169.254/latest/meta-data/'],
+    ['private 10/8', 'https://10.1.2.3/hook'],
+  ])('%s → 422 invalid_callback (address_not_allowed), nothing queued', async (_name, url) => {
+    const svc = await service({ worker: false, notify: notifyOptions(config) });
+    const res = await request(svc.app)
+      .post('/predict')
+      .set(bearer())
+      .field('callback_url', url)
+      .attach('image', await jpeg(), 'a.jpg');
+    expectError(res, 422, 'invalid_callback');
+    expect(svc.logs.join('')).toContain('"reason":"address_not_allowed"');
+    expect(await queued(svc)).toEqual([]);
+  });
+
+  it('a host name that resolves to loopback (localhost) → 422, and nothing connects to its listener', async () => {
+    const trap = createServer((socket) => socket.destroy());
+    let connections = 0;
+    trap.on('connection', () => (connections += 1));
+    trap.listen(0, '127.0.0.1');
+    await once(trap, 'listening');
+    const { port } = trap.address() as AddressInfo;
+    try {
+      const svc = await service({ notify: notifyOptions(config) });
+      const res = await request(svc.app)
+        .post('/predict')
+        .set(bearer())
+        .field('callback_url', `https://localhost:${port}/hook`)
+        .attach('image', await jpeg(), 'a.jpg');
+      expectError(res, 422, 'invalid_callback');
+      expect(svc.logs.join('')).toContain('"reason":"address_not_allowed"');
+      expect(svc.broker.depth('visionq.tasks')).toBe(0);
+      expect(connections).toBe(0);
+    } finally {
+      trap.close();
+    }
+  });
+
+  it('plain http, a host off the list, and webhooks off (no CALLBACK_HOSTS) are 422 too', async () => {
+    const cases = [
+      [config, 'http://hooks.example.com/hook', 'scheme'],
+      [config, 'https://elsewhere.example.org/hook', 'host_not_allowed'],
+      [loadConfig({}), 'https://hooks.example.com/hook', 'webhooks_off'],
+    ] as const;
+    for (const [settings, url, reason] of cases) {
+      const svc = await service({ worker: false, notify: notifyOptions(settings) });
+      const res = await request(svc.app)
+        .post('/predict')
+        .query({ callback_url: url })
+        .set(bearer())
+        .set('Content-Type', 'image/jpeg')
+        .send(await jpeg());
+      expectError(res, 422, 'invalid_callback');
+      expect(svc.logs.join(''), url).toContain(`"reason":"${reason}"`);
+    }
   });
 });
