@@ -4,8 +4,8 @@
 import { createMetrics, servingLine, startApi } from '@visionq/api';
 import { lowerThreadPoolPriority } from '@visionq/image-preprocess/thread-priority';
 import { createInfrastructure, createLogger, run, stdout, stopOnSignal } from '@visionq/service-kit';
-import { createTaskProcessorMetrics } from '@visionq/task-processor/metrics';
-import { startWorker } from '@visionq/worker';
+import { createNotificationMetrics, createTaskProcessorMetrics } from '@visionq/task-processor/metrics';
+import { createOutbox, startWorker } from '@visionq/worker';
 import { loadAllInOneConfig } from './config.js';
 
 run(async () => {
@@ -21,7 +21,10 @@ run(async () => {
     deadLettered: ({ reason }) => processorMetrics.deadLettered.inc({ reason }),
   });
   const { queue, store } = infrastructure;
-  const worker = await startWorker({ config, logger, queue, store, metrics: processorMetrics });
+  // Without Redis the outbox is in memory, like the queue and the store: one process, one lifetime.
+  const outbox = createOutbox(config, infrastructure.redis);
+  const notify = { outbox, notifiers: [], metrics: createNotificationMetrics(metrics.registry) };
+  const worker = await startWorker({ config, logger, queue, store, metrics: processorMetrics, notify });
   logger.info(
     {
       model: worker.model,
@@ -36,6 +39,7 @@ run(async () => {
     // The API first: nothing new comes in while the worker finishes what it holds.
     await api.stop();
     await worker.stop();
+    await outbox.close();
     await infrastructure.close();
   });
   out.write(servingLine(api.url, config));

@@ -2,7 +2,7 @@ import { readFileSync } from 'node:fs';
 import { spawnSync } from 'node:child_process';
 import { apiEnv } from '@visionq/api';
 import { brokerEnv, processEnv, repoPath } from '@visionq/service-kit';
-import { loadWorkerConfig, workerEnv, workerMetricsEnv } from '@visionq/worker';
+import { loadWorkerConfig, notifyWorkerEnv, workerEnv, workerMetricsEnv } from '@visionq/worker';
 import { describe, expect, it } from 'vitest';
 import { loadAllInOneConfig } from '../src/config.js';
 
@@ -28,9 +28,13 @@ const COMPUTED = new Set([
 
 describe('.env.example', () => {
   it('lists every variable the apps read, and nothing else', () => {
-    const read = [brokerEnv, processEnv, apiEnv, workerEnv, workerMetricsEnv].flatMap((shape) =>
-      Object.keys(shape),
-    );
+    const read = [
+      ...new Set(
+        [brokerEnv, processEnv, apiEnv, workerEnv, notifyWorkerEnv, workerMetricsEnv].flatMap((shape) =>
+          Object.keys(shape),
+        ),
+      ),
+    ];
     expect([...listed.keys()].sort()).toEqual(read.sort());
   });
 

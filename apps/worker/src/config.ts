@@ -1,5 +1,16 @@
 import { z } from 'zod';
-import { brokerEnv, bundledModelPath, int, parseEnv, processEnv, requireBrokers } from '@visionq/service-kit';
+import {
+  brokerEnv,
+  bundledModelPath,
+  configError,
+  int,
+  notifyEnv,
+  notifyProblems,
+  parseEnv,
+  processEnv,
+  requireBrokers,
+  type NotifyEnv,
+} from '@visionq/service-kit';
 
 /** How tasks are classified: what a worker reads besides the shared variables, in any process that classifies. */
 export const workerEnv = {
@@ -13,6 +24,20 @@ export const workerEnv = {
   DECODE_MEMORY_BUDGET_MB: int(16).optional(),
 };
 
+/** How ended tasks' notifications are sent, in any process that classifies. */
+export const notifyWorkerEnv = {
+  ...notifyEnv,
+  // Notifications being sent at once, and of those to one receiver (a webhook host; FCM counts as one).
+  NOTIFY_CONCURRENCY: int(1).default(32),
+  NOTIFY_PER_RECEIVER: int(1).default(8),
+  // How long one notification is retried (backoff and jitter) before it is recorded as failed, and how long
+  // one attempt waits for an answer.
+  NOTIFY_RETRY_TIME_MS: int(1_000).default(60_000),
+  NOTIFY_ATTEMPT_TIMEOUT_MS: int(100).default(10_000),
+  // Notifications owed at most in the outbox; beyond it the oldest are dropped.
+  NOTIFY_OUTBOX_MAX: int(1).default(100_000),
+};
+
 /** A separate worker's own metrics server. */
 export const workerMetricsEnv = {
   // 9464, the port OpenTelemetry's Prometheus exporters default to; 0 turns the metrics server off.
@@ -20,7 +45,7 @@ export const workerMetricsEnv = {
   WORKER_METRICS_HOST: z.string().min(1).default('127.0.0.1'),
 };
 
-const workerShape = { ...brokerEnv, ...processEnv, ...workerEnv, ...workerMetricsEnv };
+const workerShape = { ...brokerEnv, ...processEnv, ...workerEnv, ...notifyWorkerEnv, ...workerMetricsEnv };
 
 export type WorkerConfig = z.infer<z.ZodObject<typeof workerShape>> & {
   AMQP_URL: string[];
@@ -29,7 +54,16 @@ export type WorkerConfig = z.infer<z.ZodObject<typeof workerShape>> & {
 
 /** What `startWorker` needs from the configuration, whichever app read it. */
 export type WorkerSettings = z.infer<z.ZodObject<typeof workerEnv>> &
+  NotifySettings &
   Pick<WorkerConfig, 'MAX_PIXELS' | 'SHARP_CONCURRENCY' | 'SHUTDOWN_TIMEOUT_MS'> & { MODEL_PATH: string };
+
+export type NotifySettings = z.infer<z.ZodObject<typeof notifyWorkerEnv>>;
+
+/** Throws the one-line configuration error for notification settings that do not fit together. */
+export function checkNotify(values: NotifyEnv): void {
+  const problems = notifyProblems(values);
+  if (problems.length > 0) throw configError(problems);
+}
 
 /** The bundled model where `MODEL_PATH` is unset. */
 export function withModelPath<Values extends { MODEL_PATH?: string }>(
@@ -42,5 +76,6 @@ export function withModelPath<Values extends { MODEL_PATH?: string }>(
 export function loadWorkerConfig(env: Record<string, string | undefined>): WorkerConfig {
   const values = parseEnv(workerShape, env);
   requireBrokers(values);
+  checkNotify(values);
   return withModelPath(values);
 }

@@ -1,5 +1,8 @@
 export {
+  checkNotify,
   loadWorkerConfig,
+  notifyWorkerEnv,
+  type NotifySettings,
   withModelPath,
   workerEnv,
   workerMetricsEnv,
@@ -7,3 +10,4 @@ export {
   type WorkerSettings,
 } from './config.js';
 export { startWorker, type StartedWorker, type WorkerStartDeps } from './start.js';
+export { createOutbox, outboxIdleMs, type NotifyDeps } from './notify.js';

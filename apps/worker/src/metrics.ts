@@ -1,5 +1,5 @@
 import type { AmqpTaskQueueEvents } from '@visionq/queue-amqp';
-import { createTaskProcessorMetrics } from '@visionq/task-processor/metrics';
+import { createNotificationMetrics, createTaskProcessorMetrics } from '@visionq/task-processor/metrics';
 import { Gauge, Registry, collectDefaultMetrics } from 'prom-client';
 
 /** Where the dead-letter queue's depth comes from, asked at each scrape. */
@@ -16,6 +16,7 @@ export function createWorkerMetrics(options: { onCollectError?: (error: unknown)
   const registry = new Registry();
   collectDefaultMetrics({ register: registry });
   const processor = createTaskProcessorMetrics(registry);
+  const notifications = createNotificationMetrics(registry);
   let deadLetterSource: DeadLetterSource | undefined;
   new Gauge({
     name: 'visionq_queue_dead_letter_messages',
@@ -39,6 +40,7 @@ export function createWorkerMetrics(options: { onCollectError?: (error: unknown)
   return {
     registry,
     processor,
+    notifications,
     /** For `createAmqpTaskQueue({ events })`. */
     queueEvents,
     /** Reads the dead-letter queue's depth at each scrape from now on. */

@@ -1,14 +1,17 @@
 import { configureSharp, containerMemoryLimit, decodeBudgetFor } from '@visionq/image-preprocess';
 import type { ResultStore, TaskQueue } from '@visionq/core';
 import { createOnnxClassifier } from '@visionq/onnx-classifier';
-import { createTaskProcessor } from '@visionq/task-processor';
+import { createNotificationDispatcher, createTaskProcessor } from '@visionq/task-processor';
 import {
+  observeNotificationDispatcher,
   observeTaskProcessor,
   recordModel,
+  type NotificationMetrics,
   type TaskProcessorMetrics,
 } from '@visionq/task-processor/metrics';
 import type { Logger } from 'pino';
 import type { WorkerSettings } from './config.js';
+import type { NotifyDeps } from './notify.js';
 
 export interface WorkerStartDeps {
   config: WorkerSettings;
@@ -17,6 +20,11 @@ export interface WorkerStartDeps {
   queue: TaskQueue;
   store: ResultStore;
   metrics: TaskProcessorMetrics;
+  /**
+   * Ended tasks that name someone to notify owe it to `outbox` before their message is acknowledged; a
+   * dispatcher sends what it holds through `notifiers`. The caller opened them and closes them after `stop()`.
+   */
+  notify?: NotifyDeps & { metrics: NotificationMetrics };
 }
 
 export interface StartedWorker {
@@ -32,6 +40,7 @@ export async function startWorker({
   queue,
   store,
   metrics,
+  notify,
 }: WorkerStartDeps): Promise<StartedWorker> {
   configureSharp({
     cache: false,
@@ -59,10 +68,24 @@ export async function startWorker({
     maxBatch: config.WORKER_MAX_BATCH,
     maxDelayMs: config.WORKER_MAX_DELAY_MS,
     stopGraceMs: config.SHUTDOWN_TIMEOUT_MS,
+    ...(notify && { outbox: notify.outbox }),
     events: observeTaskProcessor(logger, metrics),
   });
+  // Sends run beside classification, never in its way: a task's message waits only for its outbox entry.
+  const dispatcher =
+    notify &&
+    createNotificationDispatcher({
+      outbox: notify.outbox,
+      store,
+      notifiers: notify.notifiers,
+      concurrency: config.NOTIFY_CONCURRENCY,
+      perReceiver: Math.min(config.NOTIFY_PER_RECEIVER, config.NOTIFY_CONCURRENCY),
+      stopGraceMs: Math.min(5_000, config.SHUTDOWN_TIMEOUT_MS),
+      events: observeNotificationDispatcher(logger, notify.metrics),
+    });
   try {
     await processor.start();
+    dispatcher?.start();
   } catch (error) {
     await classifier.close();
     throw error;
@@ -73,6 +96,7 @@ export async function startWorker({
     stop: () =>
       (stopping ??= (async () => {
         await processor.stop();
+        await dispatcher?.stop();
         await classifier.close();
       })()),
   };

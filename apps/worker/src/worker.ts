@@ -1,7 +1,9 @@
 import { createInfrastructure, serveConfiguredMetrics } from '@visionq/service-kit';
 import type { Logger } from 'pino';
+import type { Notifier } from '@visionq/core';
 import type { WorkerConfig } from './config.js';
 import { createWorkerMetrics } from './metrics.js';
+import { createOutbox } from './notify.js';
 
 import { startWorker } from './start.js';
 
@@ -16,7 +18,11 @@ export interface RunningWorker {
  * A separate worker, as `pnpm start:worker` runs it: its metrics server, RabbitMQ and Redis, then `startWorker`.
  * Whatever it opened is closed if it fails.
  */
-export async function runWorker(config: WorkerConfig, logger: Logger): Promise<RunningWorker> {
+export async function runWorker(
+  config: WorkerConfig,
+  logger: Logger,
+  options: { notifiers?: readonly Notifier[] } = {},
+): Promise<RunningWorker> {
   const metrics = createWorkerMetrics({
     onCollectError: (error) =>
       logger.debug(
@@ -40,12 +46,17 @@ export async function runWorker(config: WorkerConfig, logger: Logger): Promise<R
     closers.push(() => infrastructure.close());
     const amqp = infrastructure.amqp;
     if (amqp) metrics.watchDeadLetters({ queue: amqp.deadLetterQueue, count: () => amqp.deadLetterCount() });
+    const outbox = createOutbox(config, infrastructure.redis);
+    closers.push(() => outbox.close());
+    const notifiers = options.notifiers ?? [];
+    closers.push(() => Promise.all(notifiers.map((notifier) => notifier.close())));
     const worker = await startWorker({
       config,
       logger,
       queue: infrastructure.queue,
       store: infrastructure.store,
       metrics: metrics.processor,
+      notify: { outbox, notifiers, metrics: metrics.notifications },
     });
     closers.push(() => worker.stop());
     logger.info(

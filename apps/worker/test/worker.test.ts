@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { readFile } from 'node:fs/promises';
 import { createServer } from 'node:net';
 import { join } from 'node:path';
-import { TASK_MESSAGE_SCHEMA_VERSION, newQueuedRecord, type ImageType } from '@visionq/core';
+import { TASK_MESSAGE_SCHEMA_VERSION } from '@visionq/core';
 import { eventually } from '@visionq/core/testing';
 import { TASK_HEADERS, createAmqpTaskQueue } from '@visionq/queue-amqp';
 import { createRedisClient, createRedisResultStore } from '@visionq/result-store-redis';
@@ -10,71 +10,15 @@ import { connect } from 'amqplib';
 import { pino } from 'pino';
 import { describe, expect, it } from 'vitest';
 import { probeServer } from '@visionq/test-support/servers';
-import { loadWorkerConfig } from '../src/config.js';
 import { runWorker } from '../src/worker.js';
 import { flatAvif, solid, RED } from '../../../packages/image-preprocess/test/images.js';
 import { sample } from './exposition.js';
+import { freePort, isolated, submitter } from './support/isolated.js';
 
 const amqp = await probeServer('amqp');
 const redis = await probeServer('redis');
 const STOP = await readFile(join(import.meta.dirname, '../../../models/traffic-signs/samples/stop.jpg'));
 const silent = pino({ level: 'silent' });
-
-async function freePort(): Promise<number> {
-  const server = createServer();
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const { port } = server.address() as { port: number };
-  await new Promise((resolve) => server.close(resolve));
-  return port;
-}
-
-/** A queue and key prefix of the test's own, removed afterwards. */
-function isolated(env: Record<string, string>) {
-  const run = `test-worker-${randomUUID()}`;
-  const config = loadWorkerConfig({
-    AMQP_URL: amqp.url,
-    REDIS_URL: redis.url,
-    AMQP_QUEUE: `visionq.${run}`,
-    REDIS_PREFIX: `visionq:${run}:`,
-    INFERENCE_THREADS: '1',
-    ...env,
-  });
-  const cleanup = async () => {
-    const connection = await connect(amqp.url);
-    const channel = await connection.createChannel();
-    await channel.deleteQueue(config.AMQP_QUEUE);
-    await channel.deleteQueue(`${config.AMQP_QUEUE}.dlq`);
-    await channel.deleteExchange(`${config.AMQP_QUEUE}.dlx`);
-    await connection.close();
-    const client = createRedisClient(redis.url, { enableOfflineQueue: true });
-    const keys = await client.keys(`${config.REDIS_PREFIX}*`);
-    if (keys.length > 0) await client.del(...keys);
-    client.disconnect();
-  };
-  return { config, cleanup };
-}
-
-/** Submits a task as the API does: its record first, then the image on the queue. */
-function submitter(
-  store: ReturnType<typeof createRedisResultStore>,
-  producer: Awaited<ReturnType<typeof createAmqpTaskQueue>>,
-) {
-  return async (image: Uint8Array, contentType: ImageType) => {
-    const record = newQueuedRecord(randomUUID(), 'alice');
-    await store.create(record);
-    await producer.publish({
-      message: {
-        taskId: record.task_id,
-        owner: 'alice',
-        contentType,
-        timestamp: Date.now(),
-        schemaVersion: TASK_MESSAGE_SCHEMA_VERSION,
-      },
-      image,
-    });
-    return record.task_id;
-  };
-}
 
 async function scrape(url: string | undefined): Promise<string> {
   const res = await fetch(url as string);
@@ -85,7 +29,7 @@ async function scrape(url: string | undefined): Promise<string> {
 
 describe.skipIf(!amqp.available || !redis.available)("the worker's /metrics", () => {
   it('counts tasks, batches and the dead letters it made, and reads the dead-letter queue at each scrape', async () => {
-    const { config, cleanup } = isolated({ WORKER_METRICS_PORT: String(await freePort()) });
+    const { config, cleanup } = isolated({ amqp, redis }, { WORKER_METRICS_PORT: String(await freePort()) });
     const worker = await runWorker(config, silent);
     const producer = await createAmqpTaskQueue({ url: amqp.url, queue: config.AMQP_QUEUE });
     const client = createRedisClient(redis.url, { enableOfflineQueue: true });
@@ -179,7 +123,10 @@ describe.skipIf(!amqp.available || !redis.available)("the worker's /metrics", ()
   }, 60_000);
 
   it('an image that could never fit the decode budget or its format limit ends failed, saying why; others succeed', async () => {
-    const { config, cleanup } = isolated({ WORKER_METRICS_PORT: '0', DECODE_MEMORY_BUDGET_MB: '24' });
+    const { config, cleanup } = isolated(
+      { amqp, redis },
+      { WORKER_METRICS_PORT: '0', DECODE_MEMORY_BUDGET_MB: '24' },
+    );
     const worker = await runWorker(config, silent);
     const producer = await createAmqpTaskQueue({ url: amqp.url, queue: config.AMQP_QUEUE });
     const client = createRedisClient(redis.url, { enableOfflineQueue: true });
@@ -224,7 +171,7 @@ describe.skipIf(!amqp.available || !redis.available)("the worker's /metrics", ()
   }, 60_000);
 
   it('WORKER_METRICS_PORT=0 serves no metrics', async () => {
-    const { config, cleanup } = isolated({ WORKER_METRICS_PORT: '0' });
+    const { config, cleanup } = isolated({ amqp, redis }, { WORKER_METRICS_PORT: '0' });
     try {
       const worker = await runWorker(config, silent);
       expect(worker.metricsUrl).toBeUndefined();
@@ -238,7 +185,7 @@ describe.skipIf(!amqp.available || !redis.available)("the worker's /metrics", ()
     const taken = createServer();
     await new Promise<void>((resolve) => taken.listen(0, '127.0.0.1', resolve));
     const { port } = taken.address() as { port: number };
-    const { config } = isolated({ WORKER_METRICS_PORT: String(port) });
+    const { config } = isolated({ amqp, redis }, { WORKER_METRICS_PORT: String(port) });
     try {
       await expect(runWorker(config, silent)).rejects.toThrow(
         `cannot serve metrics on 127.0.0.1:${port} (EADDRINUSE): set WORKER_METRICS_PORT to a free port, or 0 to turn metrics off`,

@@ -5,7 +5,7 @@ export const TASK_ENDED = 'task.ended';
 
 /**
  * The JSON body of a webhook, as Standard Webhooks suggests: `type`, `timestamp` (when the task ended) and `data`,
- * the record as its owner reads it from `GET /result`, less the owner's uid. The same bytes on every attempt.
+ * the task's record as the port hands it over, less the owner's uid. The same bytes on every attempt.
  */
 export function webhookBody(record: TerminalRecord): string {
   const { owner: _owner, ...data } = record;

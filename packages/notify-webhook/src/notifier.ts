@@ -4,9 +4,9 @@ import { rootCertificates } from 'node:tls';
 import pRetry from 'p-retry';
 import { Webhook } from 'standardwebhooks';
 import {
+  InvalidCallbackError,
   InvalidRequestError,
   UnavailableError,
-  isVisionqError,
   type BackoffOptions,
   type Notification,
   type NotificationStatus,
@@ -135,8 +135,9 @@ export class WebhookNotifier implements Notifier {
               const { outcome } = error as unknown as Refused;
               if (outcome.kind !== 'transient') return;
               const wait = outcome.retryAfterMs ?? 0;
-              // A receiver that asks for more time than is left is given up on now, not after a useless wait.
-              if (Date.now() - started + wait > this.retry.maxRetryTimeMs) throw error;
+              // Out of time (p-retry would stop too, after this call), or a receiver asking for more time than is
+              // left: given up now, so that observers never hear of a retry that does not come.
+              if (Date.now() - started + wait >= this.retry.maxRetryTimeMs) throw error;
               emit(this.events, 'retry', {
                 ...about,
                 attempt: attempts,
@@ -168,7 +169,7 @@ export class WebhookNotifier implements Notifier {
       // The policy may have changed since the task was submitted; the address is checked again at connect time.
       checked = checkUrlShape(url, this.policy);
     } catch (error) {
-      if (isVisionqError(error)) return { kind: 'permanent', reason: error.code };
+      if (error instanceof InvalidCallbackError) return { kind: 'permanent', reason: error.reason };
       throw error;
     }
     const timestamp = new Date();

@@ -1,6 +1,6 @@
 import { request as httpRequest, type Agent as HttpAgent } from 'node:http';
 import { request as httpsRequest, type Agent as HttpsAgent } from 'node:https';
-import { isVisionqError } from '@visionq/core';
+import { InvalidCallbackError } from '@visionq/core';
 
 /** What one POST came to. `reason` names it for logs and metrics (`http_503`, `timeout`, `network`...). */
 export type PostOutcome =
@@ -40,8 +40,9 @@ export function post(url: URL, body: string, options: PostOptions): Promise<Post
     request.once('error', (error) => {
       if (options.signal.aborted) reject(options.signal.reason as Error);
       else if (timeout.aborted) resolve({ kind: 'transient', reason: 'timeout' });
-      else if (isVisionqError(error) && !error.transient)
-        resolve({ kind: 'permanent', reason: 'address_not_allowed' });
+      // The connect-time policy check refused the address: for good. A name that stopped resolving may be back.
+      else if (error instanceof InvalidCallbackError)
+        resolve({ kind: error.reason === 'unresolvable' ? 'transient' : 'permanent', reason: error.reason });
       else resolve({ kind: 'transient', reason: 'network' });
     });
     request.end(body);
@@ -67,6 +68,7 @@ export function parseRetryAfter(value: string | undefined, now = Date.now()): nu
   if (!value) return undefined;
   const trimmed = value.trim();
   if (/^\d+$/.test(trimmed)) return Number(trimmed) * 1000;
-  const at = Date.parse(trimmed);
+  // An HTTP date names its day and month; Date.parse would also read "-5" as a year.
+  const at = /[a-z]/i.test(trimmed) ? Date.parse(trimmed) : Number.NaN;
   return Number.isNaN(at) ? undefined : Math.max(0, at - now);
 }

@@ -97,6 +97,22 @@ describe('the callback policy at connect time', () => {
     expect(receiver.connections).toBe(0);
   });
 
+  it('a name that does not resolve at connect time is tried again, not given up', async () => {
+    const receiver = await listener();
+    let calls = 0;
+    const resolve: Resolver = async () => {
+      calls += 1;
+      if (calls === 1) throw Object.assign(new Error('no such host'), { code: 'ENOTFOUND' });
+      return [{ address: '127.0.0.1', family: 4 }];
+    };
+    const policy: CallbackPolicy = { ...receiverPolicy, allowHttp: true, resolve };
+    const notifier = testNotifier(newSecret(), { policy });
+    open.push(notifier);
+    const status = await notifier.notify(notification(receiver.url()));
+    expect(status).toMatchObject({ attempts: 2 });
+    expect(status.delivered_at).toBeDefined();
+  });
+
   it('an http URL is refused at delivery too when the policy wants https', async () => {
     const receiver = await listener();
     const notifier = testNotifier(newSecret());

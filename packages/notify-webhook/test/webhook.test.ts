@@ -134,6 +134,31 @@ describe('WebhookNotifier', () => {
     expect(JSON.stringify(seen)).not.toMatch(/secret-path|hunter2|hooks\.visionq\.test/);
   });
 
+  it('reports one retry fewer than attempts when it gives up, and why it gave up', async () => {
+    const counts = { attempt: 0, retry: 0, delivered: 0, failed: 0 };
+    const reasons: string[] = [];
+    const events: WebhookEvents = {
+      attempt: () => (counts.attempt += 1),
+      retry: () => (counts.retry += 1),
+      delivered: () => (counts.delivered += 1),
+      failed: (event) => {
+        counts.failed += 1;
+        reasons.push(event.reason);
+      },
+    };
+    const retry = { maxRetryTimeMs: 1_500, initialDelayMs: 50, maxDelayMs: 200 };
+    const { receiver, notifier } = await setUp({ events, retry });
+    receiver.answerNext(Array.from({ length: 1_000 }, () => ({ status: 503 })));
+    const status = await notifier.notify(notification(receiver.url()));
+    expect(status.failed_at).toBeDefined();
+    expect(status.attempts).toBeGreaterThanOrEqual(2);
+    expect(counts).toEqual({ attempt: status.attempts, retry: status.attempts - 1, delivered: 0, failed: 1 });
+
+    const refused = await notifier.notify(notification(receiver.url('/hook', 'elsewhere.visionq.test')));
+    expect(refused).toMatchObject({ attempts: 1 });
+    expect(reasons).toEqual(['http_503', 'host_not_allowed']);
+  });
+
   it('rejects every notify once closed, the one in flight included', async () => {
     const { receiver, notifier } = await setUp();
     receiver.answerNext(['hang']);

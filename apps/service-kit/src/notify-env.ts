@@ -1,0 +1,44 @@
+import { z } from 'zod';
+import { bool } from './env.js';
+
+/** Host names separated by commas, lower-cased; `*.example.com` allows every subdomain of example.com. */
+const hostList = z
+  .string()
+  .transform((value) =>
+    value
+      .split(',')
+      .map((one) => one.trim().toLowerCase())
+      .filter((one) => one !== ''),
+  )
+  .refine(
+    (list) =>
+      list.every((one) =>
+        /^(\*\.)?[a-z0-9]([a-z0-9-]*[a-z0-9])?(\.[a-z0-9]([a-z0-9-]*[a-z0-9])?)*$/.test(one),
+      ),
+    'must be host names separated by commas (a leading *. allows subdomains)',
+  );
+
+/**
+ * Who may be told that a task ended, read alike by the API (which refuses targets it cannot serve) and the
+ * workers (which send). Webhooks are on when `CALLBACK_HOSTS` names a host; FCM when `FCM_ENABLED`.
+ */
+export const notifyEnv = {
+  // Webhook hosts allowed; empty: webhooks off.
+  CALLBACK_HOSTS: hostList.optional(),
+  // The Standard Webhooks signing secret (`whsec_` and base64, or any string of 24 characters or more).
+  WEBHOOK_SECRET: z.string().min(24, 'must be at least 24 characters').optional(),
+  // For tests and local set-ups only: plain http callbacks, and hosts resolving to loopback or private ranges.
+  CALLBACK_ALLOW_HTTP: bool.default(false),
+  CALLBACK_ALLOW_PRIVATE: bool.default(false),
+  // Device tokens are taken, and sent through Firebase Cloud Messaging with the project's credentials.
+  FCM_ENABLED: bool.default(false),
+};
+
+export type NotifyEnv = z.infer<z.ZodObject<typeof notifyEnv>>;
+
+/** Problems in a notification configuration that each variable alone cannot show, one line each. */
+export function notifyProblems(values: NotifyEnv): string[] {
+  return values.CALLBACK_HOSTS?.length && !values.WEBHOOK_SECRET
+    ? ['WEBHOOK_SECRET: required when CALLBACK_HOSTS is set (webhooks are signed)']
+    : [];
+}

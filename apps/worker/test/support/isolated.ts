@@ -1,0 +1,71 @@
+import { randomUUID } from 'node:crypto';
+import { createServer } from 'node:net';
+import {
+  TASK_MESSAGE_SCHEMA_VERSION,
+  newQueuedRecord,
+  type ImageType,
+  type TaskMessage,
+} from '@visionq/core';
+import type { createAmqpTaskQueue } from '@visionq/queue-amqp';
+import { createRedisClient, type createRedisResultStore } from '@visionq/result-store-redis';
+import { connect } from 'amqplib';
+import type { ServerProbe } from '@visionq/test-support/servers';
+import { loadWorkerConfig } from '../../src/config.js';
+
+export async function freePort(): Promise<number> {
+  const server = createServer();
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const { port } = server.address() as { port: number };
+  await new Promise((resolve) => server.close(resolve));
+  return port;
+}
+
+/** A queue and key prefix of the test's own, removed afterwards. */
+export function isolated(servers: { amqp: ServerProbe; redis: ServerProbe }, env: Record<string, string>) {
+  const { amqp, redis } = servers;
+  const run = `test-worker-${randomUUID()}`;
+  const config = loadWorkerConfig({
+    AMQP_URL: amqp.url,
+    REDIS_URL: redis.url,
+    AMQP_QUEUE: `visionq.${run}`,
+    REDIS_PREFIX: `visionq:${run}:`,
+    INFERENCE_THREADS: '1',
+    ...env,
+  });
+  const cleanup = async () => {
+    const connection = await connect(amqp.url);
+    const channel = await connection.createChannel();
+    await channel.deleteQueue(config.AMQP_QUEUE);
+    await channel.deleteQueue(`${config.AMQP_QUEUE}.dlq`);
+    await channel.deleteExchange(`${config.AMQP_QUEUE}.dlx`);
+    await connection.close();
+    const client = createRedisClient(redis.url, { enableOfflineQueue: true });
+    const keys = await client.keys(`${config.REDIS_PREFIX}*`);
+    if (keys.length > 0) await client.del(...keys);
+    client.disconnect();
+  };
+  return { config, cleanup };
+}
+
+/** Submits a task as the API does: its record first, then the image on the queue. */
+export function submitter(
+  store: ReturnType<typeof createRedisResultStore>,
+  producer: Awaited<ReturnType<typeof createAmqpTaskQueue>>,
+) {
+  return async (image: Uint8Array, contentType: ImageType, more: Partial<TaskMessage> = {}) => {
+    const record = newQueuedRecord(randomUUID(), 'alice');
+    await store.create(record);
+    await producer.publish({
+      message: {
+        taskId: record.task_id,
+        owner: 'alice',
+        contentType,
+        timestamp: Date.now(),
+        schemaVersion: TASK_MESSAGE_SCHEMA_VERSION,
+        ...more,
+      },
+      image,
+    });
+    return record.task_id;
+  };
+}
