@@ -1,7 +1,7 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { z } from 'zod';
 import { ConfigError, configError, parseEnv, repoPath, requireBrokers } from '@visionq/service-kit';
-import { bool, brokerEnv, int, processEnv } from '@visionq/service-kit';
+import { bool, brokerEnv, int, notifyEnv, processEnv } from '@visionq/service-kit';
 
 export { ConfigError, requireBrokers };
 
@@ -29,22 +29,10 @@ export const apiEnv = {
   // beside the worker's 9464; 0 turns it off.
   API_METRICS_PORT: int(0, 65535).default(9465),
   API_METRICS_HOST: z.string().min(1).default('127.0.0.1'),
-  // Device tokens (fcm_token) are taken only where the workers send through Firebase Cloud Messaging.
-  FCM_ENABLED: bool.default(false),
-  CALLBACK_HOSTS: z
-    .string()
-    .transform((value) =>
-      value
-        .split(',')
-        .map((one) => one.trim().toLowerCase())
-        .filter((one) => one !== ''),
-    )
-    .optional(),
-  CALLBACK_ALLOW_HTTP: bool.default(false),
-  CALLBACK_ALLOW_PRIVATE: bool.default(false),
 };
 
-const apiShape = { ...brokerEnv, ...processEnv, ...apiEnv };
+// The notification variables are the workers' too: the API refuses what they could not send.
+const apiShape = { ...brokerEnv, ...processEnv, ...notifyEnv, ...apiEnv };
 export type ApiEnv = z.infer<z.ZodObject<typeof apiShape>>;
 
 export interface Config extends Omit<ApiEnv, 'AUTH_MODE' | 'FIREBASE_PROJECT_ID'> {

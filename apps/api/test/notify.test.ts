@@ -237,17 +237,19 @@ describe('tokens and URLs stay out of the logs and the answers', () => {
 });
 
 describe('the production callback policy, as the configuration builds it', () => {
-  // Every host below is on the allow-list: what refuses them is their address, as the reasons show.
+  // The hosts below are on the allow-list, so what refuses them is their address, as the reasons show. An IPv6
+  // literal cannot be listed (CALLBACK_HOSTS takes host names): it is refused for its host, and, in
+  // @visionq/notify-webhook's own tests, for its address too.
   const config = loadConfig({
-    CALLBACK_HOSTS: '127.0.0.1,[::1],169.254.169.254,10.1.2.3,localhost,hooks.example.com',
+    CALLBACK_HOSTS: '127.0.0.1,169.254.169.254,10.1.2.3,localhost,hooks.example.com',
   });
 
   it.each([
-    ['loopback', 'https://127.0.0.1/hook'],
-    ['IPv6 loopback', 'https://[::1]/hook'],
-    ['link-local (cloud metadata)', 'https://169.254.169.254/latest/meta-data/'],
-    ['private 10/8', 'https://10.1.2.3/hook'],
-  ])('%s → 422 invalid_callback (address_not_allowed), nothing queued', async (_name, url) => {
+    ['loopback', 'https://127.0.0.1/hook', 'address_not_allowed'],
+    ['IPv6 loopback', 'https://[::1]/hook', 'host_not_allowed'],
+    ['link-local (cloud metadata)', 'https://169.254.169.254/latest/meta-data/', 'address_not_allowed'],
+    ['private 10/8', 'https://10.1.2.3/hook', 'address_not_allowed'],
+  ])('%s → 422 invalid_callback (%s), nothing queued', async (_name, url, reason) => {
     const svc = await service({ worker: false, notify: notifyOptions(config) });
     const res = await request(svc.app)
       .post('/predict')
@@ -255,7 +257,7 @@ describe('the production callback policy, as the configuration builds it', () =>
       .field('callback_url', url)
       .attach('image', await jpeg(), 'a.jpg');
     expectError(res, 422, 'invalid_callback');
-    expect(svc.logs.join('')).toContain('"reason":"address_not_allowed"');
+    expect(svc.logs.join('')).toContain(`"reason":"${reason}"`);
     expect(await queued(svc)).toEqual([]);
   });
 
