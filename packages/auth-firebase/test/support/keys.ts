@@ -5,8 +5,11 @@ import { makeCertifiedKey, type CertifiedKey } from '@visionq/test-support/googl
 export type SigningKey = CertifiedKey;
 
 /** A fresh RSA key and its self-signed certificate, made at run time (nothing secret is ever committed). */
-export function makeSigningKey(commonName = 'securetoken.system.gserviceaccount.com'): SigningKey {
-  return makeCertifiedKey(commonName);
+export function makeSigningKey(
+  commonName = 'securetoken.system.gserviceaccount.com',
+  altNames: readonly string[] = [],
+): SigningKey {
+  return makeCertifiedKey(commonName, altNames);
 }
 
 const segment = (value: unknown) => Buffer.from(JSON.stringify(value)).toString('base64url');

@@ -1,0 +1,76 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { startFcm, PROJECT_ID, type Fcm } from './support/fcm-app.js';
+import { notificationFor } from './support/notification.js';
+
+// What FCM receives, read at the stand-in of its v1 send endpoint after firebase-admin's real path.
+
+let fcm: Fcm;
+beforeAll(async () => {
+  fcm = await startFcm();
+});
+afterAll(() => fcm.stop());
+
+describe('the send request', () => {
+  it('is one POST to the project’s messages:send, authorised by the service account’s OAuth2 token', async () => {
+    const before = fcm.standIn.requests.length;
+    const sent = notificationFor('device-token-a');
+    const status = await fcm.notifier().notify(sent);
+    expect(status).toMatchObject({ channel: 'fcm', attempts: 1 });
+    const requests = fcm.standIn.requests.slice(before);
+    expect(requests).toHaveLength(1);
+    const [request] = requests;
+    expect(request).toMatchObject({
+      host: 'fcm.googleapis.com',
+      method: 'POST',
+      path: `/v1/projects/${PROJECT_ID}/messages:send`,
+    });
+    expect(request?.headers.authorization).toBe(`Bearer ${fcm.standIn.accessToken}`);
+    expect(request?.headers['content-type']).toMatch(/^application\/json/);
+    expect(fcm.standIn.tokenRequests).toBeGreaterThanOrEqual(1);
+    // The whole body: no validate_only, no notification block, nothing but the data message and its delivery.
+    expect(request?.body).toEqual({
+      message: {
+        token: 'device-token-a',
+        data: {
+          notification_id: sent.id,
+          task_id: sent.record.task_id,
+          status: 'succeeded',
+          label: 'stop',
+          label_name: 'Pare',
+          confidence: '0.97',
+          recognized: 'true',
+        },
+        android: { priority: 'high' },
+        apns: {
+          headers: { 'apns-priority': '5', 'apns-push-type': 'background' },
+          payload: { aps: { 'content-available': 1 } },
+        },
+      },
+    });
+  });
+
+  it('names the failure of a failed task, and nothing of a result', async () => {
+    const before = fcm.standIn.requests.length;
+    const sent = notificationFor('device-token-b', {
+      status: 'failed',
+      error: { code: 'invalid_image', message: 'not an image' },
+    });
+    await fcm.notifier().notify(sent);
+    expect(fcm.standIn.requests.slice(before).map((r) => r.body.message?.data)).toEqual([
+      {
+        notification_id: sent.id,
+        task_id: sent.record.task_id,
+        status: 'failed',
+        error_code: 'invalid_image',
+      },
+    ]);
+  });
+
+  it('reuses the access token: one token request for many sends', async () => {
+    const notifier = fcm.notifier();
+    await notifier.notify(notificationFor('device-token-c'));
+    const tokens = fcm.standIn.tokenRequests;
+    await Promise.all([1, 2, 3].map((n) => notifier.notify(notificationFor(`device-token-c${n}`))));
+    expect(fcm.standIn.tokenRequests).toBe(tokens);
+  });
+});

@@ -1,0 +1,48 @@
+import { randomUUID } from 'node:crypto';
+import { cert, deleteApp, initializeApp } from 'firebase-admin/app';
+import { writeServiceAccountKey } from '@visionq/test-support/google';
+import { FcmNotifier, type FcmNotifierOptions } from '../../src/index.js';
+import { FcmStandIn } from './fcm-stand-in.js';
+
+export const PROJECT_ID = 'visionq-test';
+
+/**
+ * An FCM stand-in, a service-account key file its OAuth2 endpoint trusts, and a firebase-admin app made from
+ * them as the apps make theirs, whose every request goes to the stand-in.
+ */
+export async function startFcm() {
+  const standIn = await FcmStandIn.start();
+  const serviceAccount = writeServiceAccountKey(PROJECT_ID);
+  standIn.serviceAccountPublicKeyPem = serviceAccount.publicKeyPem;
+  const app = initializeApp(
+    {
+      projectId: PROJECT_ID,
+      credential: cert(serviceAccount.keyFile, standIn.agent),
+      httpAgent: standIn.agent,
+    },
+    `visionq-fcm-test-${randomUUID()}`,
+  );
+  const notifiers: FcmNotifier[] = [];
+  return {
+    standIn,
+    app,
+    notifier(options: Partial<FcmNotifierOptions> = {}) {
+      const notifier = new FcmNotifier({
+        app,
+        retry: { maxRetryTimeMs: 3_000, initialDelayMs: 50, maxDelayMs: 400 },
+        attemptTimeoutMs: 1_000,
+        ...options,
+      });
+      notifiers.push(notifier);
+      return notifier;
+    },
+    async stop() {
+      await Promise.all(notifiers.map((notifier) => notifier.close()));
+      await deleteApp(app);
+      await standIn.close();
+      serviceAccount.remove();
+    },
+  };
+}
+
+export type Fcm = Awaited<ReturnType<typeof startFcm>>;

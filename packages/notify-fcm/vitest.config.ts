@@ -1,0 +1,3 @@
+import { memberConfig } from '../../vitest.shared.js';
+
+export default memberConfig();
