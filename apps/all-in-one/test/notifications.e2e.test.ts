@@ -14,6 +14,7 @@ import { createOutbox, startWorker, type StartedWorker } from '@visionq/worker';
 import { probeServer } from '@visionq/test-support/servers';
 import { WebhookBodySchema } from '../../api/src/http/schemas.js';
 import { loadAllInOneConfig } from '../src/config.js';
+import { startFcm, PROJECT_ID, type Fcm } from '../../../packages/notify-fcm/test/support/fcm-app.js';
 import {
   privateAddress,
   startTrap,
@@ -136,6 +137,43 @@ const modes = [
 ];
 
 describe.each(modes)('notifications end to end, $mode', ({ brokers, available }) => {
+  describe.skipIf(!available)('a device token, through firebase-admin to a stand-in of FCM', () => {
+    const TOKEN = `fcm-device-${randomUUID()}:APA91bH`;
+    let service: Service;
+    let fcm: Fcm;
+    beforeAll(async () => {
+      fcm = await startFcm();
+      service = await startService(brokers(), { FCM_ENABLED: 'true' }, [fcm.notifier()]);
+    }, 60_000);
+    afterAll(async () => {
+      await service?.close();
+      await fcm?.stop();
+    });
+
+    it('one send request carries the task id, status, label and its name in the upload’s language', async () => {
+      const uid = `fcm-${randomUUID()}`;
+      const submitted = await submit(service.url, uid, { fcm_token: TOKEN }, { 'Accept-Language': 'es' });
+      expect(submitted.status, JSON.stringify(submitted.body)).toBe(202);
+      const { body } = await settled(service.url, uid, submitted.body.task_id);
+      expect(body.notification).toEqual({ channel: 'fcm', attempts: 1, delivered_at: expect.any(String) });
+      expect(fcm.standIn.requests).toHaveLength(1);
+      const [request] = fcm.standIn.requests;
+      expect(request?.path).toBe(`/v1/projects/${PROJECT_ID}/messages:send`);
+      expect(request?.body.message).toMatchObject({
+        token: TOKEN,
+        data: { task_id: submitted.body.task_id, status: 'succeeded', label: 'stop', label_name: 'Pare' },
+        android: { priority: 'high' },
+      });
+      // The token goes to FCM and nowhere else: not in the answer, not in a log line.
+      expect(JSON.stringify(body)).not.toContain(TOKEN);
+      expect(service.logs()).not.toContain(TOKEN);
+      const other = await fetch(`${service.url}/result/${submitted.body.task_id}`, {
+        headers: auth(`other-${randomUUID()}`),
+      });
+      expect(other.status).toBe(404);
+    }, 60_000);
+  });
+
   describe.skipIf(!available || !receiverHost)('a webhook to a receiver the policy allows', () => {
     let service: Service;
     let receiver: WebhookReceiver;
