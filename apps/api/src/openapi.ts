@@ -57,8 +57,10 @@ const ended = json(
 
 const FCM_TOKEN_DESCRIPTION =
   'A Firebase Cloud Messaging registration token (`FirebaseMessaging.instance.getToken()`): when the task ends, ' +
-  'that device gets a data message with `task_id`, `status`, `label` and `label_name` (in the Accept-Language ' +
-  'of this request). Only where the server sends through FCM (`FCM_ENABLED`), else a 400. Not with `callback_url`.';
+  'that device gets a data message with `task_id`, `status` and `notification_id` (the same on a repeat: ' +
+  'delivery is at least once), and for a task that succeeded `label`, `label_name` (its display name in the ' +
+  'Accept-Language of this request), `confidence` and `recognized`; for one that failed, `error_code`. Only ' +
+  'where the server sends through FCM (`FCM_ENABLED`), else a 400. Not with `callback_url`.';
 const CALLBACK_URL_DESCRIPTION =
   "A URL to POST a signed webhook to when the task ends (see `webhooks`): https, a host on the server's " +
   '`CALLBACK_HOSTS`, never one that is or resolves to a loopback, link-local or private address. Checked now: ' +
@@ -96,8 +98,9 @@ const taskEndedWebhook = {
       "(`v1,` and a base64 HMAC-SHA256 of `id.timestamp.body` with the server's WEBHOOK_SECRET). Verify it with " +
       'the Standard Webhooks library for your language, with the raw body, e.g. in Node.js `new Webhook(secret)' +
       '.verify(rawBody, headers)` from the `standardwebhooks` package; it also refuses a timestamp more than five ' +
-      'minutes away. Answer 2xx once it is taken: a 5xx, 429, timeout or a connection error is retried with ' +
-      'backoff and jitter for a bounded time; any other 4xx is final. Delivery is at least once.',
+      'minutes away. Answer 2xx once it is taken: a 5xx, 408, 429 (its Retry-After honoured), a timeout or a ' +
+      'connection error is retried with backoff and jitter for a bounded time; any other answer is final, a ' +
+      'redirect included (it is never followed). Delivery is at least once.',
     security: [],
     parameters: [
       {
@@ -134,7 +137,7 @@ const taskEndedWebhook = {
     responses: {
       '200': { description: 'Taken (any 2xx will do); nothing is sent again' },
       '500': {
-        description: 'Not taken now (any 5xx or 429, or no answer): sent again later, with the same id',
+        description: 'Not taken now (any 5xx, 408 or 429, or no answer): sent again later, with the same id',
       },
     },
   },
