@@ -3,12 +3,14 @@
 //                                                                                the headline table
 //   pnpm bench sweep [--runs 3] [--seconds 12] [--mode all-in-one|production] [--model …] [--only "name,name"]
 //   pnpm bench memory [--minutes 10] [--burst 2000]
+//   pnpm bench notify [--runs 3] [--tasks 400]              throughput with a webhook receiver that never answers
 // RabbitMQ and Redis at AMQP_URL / REDIS_URL (default: on localhost) for production mode.
 import { cpus } from 'node:os';
 import { parseArgs } from 'node:util';
 import { headline } from './headline.js';
 import { memory } from './memory.js';
 import { benchModel } from './models.js';
+import { notifyBench } from './notify.js';
 import { GRID, sweep } from './sweep.js';
 
 const { values, positionals } = parseArgs({
@@ -22,6 +24,7 @@ const { values, positionals } = parseArgs({
     minutes: { type: 'string', default: '10' },
     burst: { type: 'string', default: '2000' },
     only: { type: 'string' },
+    tasks: { type: 'string', default: '400' },
     set: { type: 'string', multiple: true },
   },
 });
@@ -73,7 +76,9 @@ if (command === 'headline') {
       burst: number(values.burst, 2000),
     }),
   );
+} else if (command === 'notify') {
+  console.log(await notifyBench({ brokers, runs: number(values.runs, 3), tasks: number(values.tasks, 400) }));
 } else {
-  console.error(`unknown command ${command}: headline, sweep or memory`);
+  console.error(`unknown command ${command}: headline, sweep, memory or notify`);
   process.exitCode = 2;
 }

@@ -5,7 +5,7 @@ import { createMetrics, servingLine, startApi } from '@visionq/api';
 import { lowerThreadPoolPriority } from '@visionq/image-preprocess/thread-priority';
 import { createInfrastructure, createLogger, run, stdout, stopOnSignal } from '@visionq/service-kit';
 import { createNotificationMetrics, createTaskProcessorMetrics } from '@visionq/task-processor/metrics';
-import { createOutbox, startWorker } from '@visionq/worker';
+import { createNotifiers, createOutbox, startWorker } from '@visionq/worker';
 import { loadAllInOneConfig } from './config.js';
 
 run(async () => {
@@ -23,7 +23,8 @@ run(async () => {
   const { queue, store } = infrastructure;
   // Without Redis the outbox is in memory, like the queue and the store: one process, one lifetime.
   const outbox = createOutbox(config, infrastructure.redis);
-  const notify = { outbox, notifiers: [], metrics: createNotificationMetrics(metrics.registry) };
+  const notifiers = createNotifiers(config);
+  const notify = { outbox, notifiers, metrics: createNotificationMetrics(metrics.registry) };
   const worker = await startWorker({ config, logger, queue, store, metrics: processorMetrics, notify });
   logger.info(
     {
@@ -39,6 +40,7 @@ run(async () => {
     // The API first: nothing new comes in while the worker finishes what it holds.
     await api.stop();
     await worker.stop();
+    await Promise.all(notifiers.map((notifier) => notifier.close()));
     await outbox.close();
     await infrastructure.close();
   });

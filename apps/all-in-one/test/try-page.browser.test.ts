@@ -62,6 +62,8 @@ describe('try-it page in headless Chromium', () => {
       if (message.type() === 'error') problems.push(`console: ${message.text()}`);
     });
     await page.goto(`${url}/`);
+    // The page's module finishes after `load` (it awaits its configuration): the input is enabled once it has.
+    await page.locator('#file:enabled').waitFor({ state: 'attached', timeout: 20_000 });
     return { page, problems };
   }
 

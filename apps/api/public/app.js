@@ -180,3 +180,5 @@ drop.addEventListener('drop', (event) => {
   drop.classList.remove('over');
   run(event.dataTransfer.files[0]);
 });
+// Enabled only now: a photo picked while the configuration was still loading would have found no listener.
+$('file').disabled = false;

@@ -25,9 +25,17 @@ const hostList = z
 export const notifyEnv = {
   // Webhook hosts allowed; empty: webhooks off.
   CALLBACK_HOSTS: hostList.optional(),
-  // The Standard Webhooks signing secret (`whsec_` and base64, or any string of 24 characters or more).
-  WEBHOOK_SECRET: z.string().min(24, 'must be at least 24 characters').optional(),
-  // For tests and local set-ups only: plain http callbacks, and hosts resolving to loopback or private ranges.
+  // The Standard Webhooks signing secret: `whsec_` and the base64 of 24 to 64 random bytes.
+  WEBHOOK_SECRET: z
+    .string()
+    .refine((value) => {
+      const key = /^whsec_([A-Za-z0-9+/]+={0,2})$/.exec(value)?.[1];
+      const bytes = key === undefined ? 0 : Buffer.from(key, 'base64').length;
+      return bytes >= 24 && bytes <= 64;
+    }, 'must be whsec_ and the base64 of 24 to 64 random bytes')
+    .optional(),
+  // For tests and local set-ups only: plain http callbacks, and hosts resolving to loopback or private ranges
+  // (never link-local, where cloud metadata lives).
   CALLBACK_ALLOW_HTTP: bool.default(false),
   CALLBACK_ALLOW_PRIVATE: bool.default(false),
   // Device tokens are taken, and sent through Firebase Cloud Messaging with the project's credentials.

@@ -27,6 +27,10 @@ export const workerEnv = {
 /** How ended tasks' notifications are sent, in any process that classifies. */
 export const notifyWorkerEnv = {
   ...notifyEnv,
+  // With FCM_ENABLED: the Firebase project and service-account key the API's authentication uses (the key
+  // file defaults to secrets/firebase-key.json, then the application-default credentials).
+  FIREBASE_PROJECT_ID: z.string().min(1).optional(),
+  GOOGLE_APPLICATION_CREDENTIALS: z.string().min(1).optional(),
   // Notifications being sent at once, and of those to one receiver (a webhook host; FCM counts as one).
   NOTIFY_CONCURRENCY: int(1).default(32),
   NOTIFY_PER_RECEIVER: int(1).default(8),

@@ -10,4 +10,4 @@ export {
   type WorkerSettings,
 } from './config.js';
 export { startWorker, type StartedWorker, type WorkerStartDeps } from './start.js';
-export { createOutbox, outboxIdleMs, type NotifyDeps } from './notify.js';
+export { callbackPolicy, createNotifiers, createOutbox, outboxIdleMs, type NotifyDeps } from './notify.js';

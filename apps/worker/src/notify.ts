@@ -1,6 +1,8 @@
 import { InMemoryNotificationOutbox, type NotificationOutbox, type Notifier } from '@visionq/core';
+import { WebhookNotifier, type CallbackPolicy } from '@visionq/notify-webhook';
 import { createRedisNotificationOutbox, type Redis } from '@visionq/result-store-redis';
 import type { NotifySettings } from './config.js';
+import { createFcmNotifier } from './fcm.js';
 
 /** What a worker needs to send notifications: the outbox its tasks owe them to, and one notifier per channel. */
 export interface NotifyDeps {
@@ -25,4 +27,39 @@ export function createOutbox(
   return redis
     ? createRedisNotificationOutbox({ client: redis, keyPrefix: config.REDIS_PREFIX, ...options })
     : new InMemoryNotificationOutbox(options);
+}
+
+/**
+ * Which callback URLs may be called, from the configuration: the API checks a URL against the same policy when it
+ * is submitted, the notifier again at every connection. `CALLBACK_ALLOW_PRIVATE` (tests, local set-ups) lets
+ * loopback and private addresses through, never link-local.
+ */
+export function callbackPolicy(config: NotifySettings): CallbackPolicy {
+  return {
+    allowedHosts: config.CALLBACK_HOSTS ?? [],
+    allowHttp: config.CALLBACK_ALLOW_HTTP,
+    allowPrivateAddresses: config.CALLBACK_ALLOW_PRIVATE,
+    ...(config.CALLBACK_ALLOW_PRIVATE && { allowedAddresses: ['127.0.0.0/8', '::1/128'] }),
+  };
+}
+
+/**
+ * One notifier per channel the configuration turns on: webhooks where `CALLBACK_HOSTS` names a host, FCM with
+ * `FCM_ENABLED`.
+ */
+export function createNotifiers(config: NotifySettings): Notifier[] {
+  const notifiers: Notifier[] = [];
+  const retry = { maxRetryTimeMs: config.NOTIFY_RETRY_TIME_MS };
+  const attemptTimeoutMs = config.NOTIFY_ATTEMPT_TIMEOUT_MS;
+  if (config.CALLBACK_HOSTS?.length && config.WEBHOOK_SECRET)
+    notifiers.push(
+      new WebhookNotifier({
+        secret: config.WEBHOOK_SECRET,
+        policy: callbackPolicy(config),
+        retry,
+        attemptTimeoutMs,
+      }),
+    );
+  if (config.FCM_ENABLED) notifiers.push(createFcmNotifier(config));
+  return notifiers;
 }

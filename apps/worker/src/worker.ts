@@ -3,7 +3,7 @@ import type { Logger } from 'pino';
 import type { Notifier } from '@visionq/core';
 import type { WorkerConfig } from './config.js';
 import { createWorkerMetrics } from './metrics.js';
-import { createOutbox } from './notify.js';
+import { createNotifiers, createOutbox } from './notify.js';
 
 import { startWorker } from './start.js';
 
@@ -48,7 +48,7 @@ export async function runWorker(
     if (amqp) metrics.watchDeadLetters({ queue: amqp.deadLetterQueue, count: () => amqp.deadLetterCount() });
     const outbox = createOutbox(config, infrastructure.redis);
     closers.push(() => outbox.close());
-    const notifiers = options.notifiers ?? [];
+    const notifiers = options.notifiers ?? createNotifiers(config);
     closers.push(() => Promise.all(notifiers.map((notifier) => notifier.close())));
     const worker = await startWorker({
       config,

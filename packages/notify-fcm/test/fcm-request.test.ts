@@ -1,5 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startFcm, PROJECT_ID, type Fcm } from './support/fcm-app.js';
+import { failed } from '@visionq/core/testing';
 import { notificationFor } from './support/notification.js';
 
 // What FCM receives, read at the stand-in of its v1 send endpoint after firebase-admin's real path.
@@ -51,10 +52,7 @@ describe('the send request', () => {
 
   it('names the failure of a failed task, and nothing of a result', async () => {
     const before = fcm.standIn.requests.length;
-    const sent = notificationFor('device-token-b', {
-      status: 'failed',
-      error: { code: 'invalid_image', message: 'not an image' },
-    });
+    const sent = notificationFor('device-token-b', failed('invalid_image'));
     await fcm.notifier().notify(sent);
     expect(fcm.standIn.requests.slice(before).map((r) => r.body.message?.data)).toEqual([
       {
@@ -72,5 +70,25 @@ describe('the send request', () => {
     const tokens = fcm.standIn.tokenRequests;
     await Promise.all([1, 2, 3].map((n) => notifier.notify(notificationFor(`device-token-c${n}`))));
     expect(fcm.standIn.tokenRequests).toBe(tokens);
+  });
+
+  it('many at once: one request each, and no listener piles up on a shared signal', async () => {
+    const warnings: Error[] = [];
+    const onWarning = (warning: Error) => void warnings.push(warning);
+    process.on('warning', onWarning);
+    try {
+      const notifier = fcm.notifier();
+      const stop = new AbortController();
+      const before = fcm.standIn.requests.length;
+      const sent = Array.from({ length: 40 }, (_, n) => notificationFor(`device-token-many-${n}`));
+      const statuses = await Promise.all(sent.map((n) => notifier.notify(n, { signal: stop.signal })));
+      expect(statuses.every((status) => status.attempts === 1 && status.delivered_at)).toBe(true);
+      const tokens = fcm.standIn.requests.slice(before).map((r) => r.body.message?.token);
+      expect(tokens.sort()).toEqual(sent.map((n) => (n.target as { token: string }).token).sort());
+      await new Promise((resolve) => setImmediate(resolve));
+      expect(warnings.map((w) => w.name)).not.toContain('MaxListenersExceededWarning');
+    } finally {
+      process.off('warning', onWarning);
+    }
   });
 });

@@ -26,6 +26,8 @@ export async function startFcm() {
   return {
     standIn,
     app,
+    /** The service account's key file, which the stand-in's OAuth2 endpoint trusts. */
+    keyFile: serviceAccount.keyFile,
     notifier(options: Partial<FcmNotifierOptions> = {}) {
       const notifier = new FcmNotifier({
         app,

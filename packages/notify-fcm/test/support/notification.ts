@@ -1,37 +1,36 @@
 import { randomUUID } from 'node:crypto';
-import type { Notification, TerminalRecord } from '@visionq/core';
+import {
+  cancelledRecord,
+  newQueuedRecord,
+  terminalRecord,
+  type Notification,
+  type TaskOutcome,
+  type TerminalRecord,
+} from '@visionq/core';
+import { succeeded } from '@visionq/core/testing';
 
-const at = '2026-01-02T03:04:05.000Z';
+/** A stop sign, recognised, named in English and Spanish. */
+export function stopSign(): TaskOutcome {
+  const outcome = succeeded('stop', 0.97);
+  if (outcome.status === 'succeeded') outcome.result.names = { en: 'Stop', es: 'Pare' };
+  return outcome;
+}
 
-/** An ended task's notification for `token`, succeeded unless `record` says otherwise. */
+/** The notification of a task of alice's that ended by `outcome` (or was cancelled), to send to `token`. */
 export function notificationFor(
   token: string,
-  record: Record<string, unknown> = {},
+  outcome: TaskOutcome | 'cancelled' = stopSign(),
   language = 'es',
 ): Notification {
   const taskId = randomUUID();
-  const base = {
-    task_id: taskId,
-    owner: 'alice',
-    status: 'succeeded',
-    created_at: at,
-    updated_at: at,
-    completed_at: at,
-    model: { name: 'traffic-signs', version: '2' },
-    result: {
-      label: 'stop',
-      confidence: 0.97,
-      recognized: true,
-      names: { en: 'Stop', es: 'Pare' },
-      top_k: [{ label: 'stop', confidence: 0.97, names: { en: 'Stop', es: 'Pare' } }],
-    },
-  };
-  const merged: Record<string, unknown> = { ...base, ...record };
-  if (merged.status !== 'succeeded') delete merged.result;
+  const record =
+    outcome === 'cancelled'
+      ? cancelledRecord(newQueuedRecord(taskId, 'alice'))
+      : terminalRecord(taskId, 'alice', undefined, outcome);
   return {
     id: `task-${taskId}`,
     target: { channel: 'fcm', token },
-    record: merged as TerminalRecord,
+    record: record as TerminalRecord,
     language,
   };
 }
