@@ -1,4 +1,5 @@
 import { CheckedPolicy, checkCallbackUrl } from '@visionq/notify-webhook';
+import { callbackPolicy } from '@visionq/service-kit';
 import type { NotifyOptions } from './http/notify-target.js';
 import type { Config } from './config.js';
 
@@ -8,16 +9,12 @@ type NotifyConfig = Pick<
 >;
 
 /**
- * What the API accepts as a task's notification target, from the same variables the workers send by: device
- * tokens where FCM is on, callback URLs through the webhook policy (none when `CALLBACK_HOSTS` is empty, so that
- * every URL is refused as "webhooks are off").
+ * What the API accepts as a task's notification target, from the same variables and the same policy the workers
+ * send by: device tokens where FCM is on, callback URLs the webhook policy allows (none when `CALLBACK_HOSTS` is
+ * empty, so that every URL is refused as "webhooks are off").
  */
 export function notifyOptions(config: NotifyConfig): NotifyOptions {
-  const policy = new CheckedPolicy({
-    allowedHosts: config.CALLBACK_HOSTS ?? [],
-    allowHttp: config.CALLBACK_ALLOW_HTTP,
-    allowPrivateAddresses: config.CALLBACK_ALLOW_PRIVATE,
-  });
+  const policy = new CheckedPolicy(callbackPolicy(config));
   return {
     fcm: config.FCM_ENABLED,
     ...(policy.webhooksOff ? {} : { checkCallback: (url: string) => checkCallbackUrl(url, policy) }),

@@ -302,4 +302,21 @@ describe('the production callback policy, as the configuration builds it', () =>
       expect(svc.logs.join(''), url).toContain(`"reason":"${reason}"`);
     }
   });
+
+  it('CALLBACK_ALLOW_PRIVATE lets loopback through, as the workers’ policy does, and never link-local', async () => {
+    const relaxed = loadConfig({
+      CALLBACK_HOSTS: 'localhost,169.254.169.254',
+      CALLBACK_ALLOW_PRIVATE: 'true',
+    });
+    const svc = await service({ worker: false, notify: notifyOptions(relaxed) });
+    const send = async (url: string) =>
+      request(svc.app)
+        .post('/predict')
+        .set(bearer())
+        .field('callback_url', url)
+        .attach('image', await jpeg(), 'a.jpg');
+    expect((await send('https://localhost/hook')).status).toBe(202);
+    expectError(await send('https://169.254.169.254/latest/meta-data/'), 422, 'invalid_callback');
+    expect(await queued(svc)).toHaveLength(1);
+  });
 });

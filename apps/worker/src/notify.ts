@@ -1,8 +1,12 @@
 import { InMemoryNotificationOutbox, type NotificationOutbox, type Notifier } from '@visionq/core';
-import { WebhookNotifier, type CallbackPolicy } from '@visionq/notify-webhook';
+import { WebhookNotifier } from '@visionq/notify-webhook';
 import { createRedisNotificationOutbox, type Redis } from '@visionq/result-store-redis';
+import { callbackPolicy } from '@visionq/service-kit';
 import type { NotifySettings } from './config.js';
 import { createFcmNotifier } from './fcm.js';
+
+// Shared with the API, which checks URLs against the same policy when they are submitted.
+export { callbackPolicy };
 
 /** What a worker needs to send notifications: the outbox its tasks owe them to, and one notifier per channel. */
 export interface NotifyDeps {
@@ -27,20 +31,6 @@ export function createOutbox(
   return redis
     ? createRedisNotificationOutbox({ client: redis, keyPrefix: config.REDIS_PREFIX, ...options })
     : new InMemoryNotificationOutbox(options);
-}
-
-/**
- * Which callback URLs may be called, from the configuration: the API checks a URL against the same policy when it
- * is submitted, the notifier again at every connection. `CALLBACK_ALLOW_PRIVATE` (tests, local set-ups) lets
- * loopback and private addresses through, never link-local.
- */
-export function callbackPolicy(config: NotifySettings): CallbackPolicy {
-  return {
-    allowedHosts: config.CALLBACK_HOSTS ?? [],
-    allowHttp: config.CALLBACK_ALLOW_HTTP,
-    allowPrivateAddresses: config.CALLBACK_ALLOW_PRIVATE,
-    ...(config.CALLBACK_ALLOW_PRIVATE && { allowedAddresses: ['127.0.0.0/8', '::1/128'] }),
-  };
 }
 
 /**
