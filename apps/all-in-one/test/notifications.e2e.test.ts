@@ -20,7 +20,7 @@ import {
   startTrap,
   startWebhookReceiver,
   type WebhookReceiver,
-} from './support/receivers.js';
+} from '../../api/test/e2e/receivers.js';
 
 // End to end, through the real HTTP API and a real worker loop with the real notifiers: in memory as `pnpm start`
 // runs by default, and as production runs, an API and a worker each with its own connections to RabbitMQ and

@@ -20,8 +20,8 @@ export function privateAddress(): string | undefined {
     )?.address;
 }
 
-/** A self-signed certificate (its own CA) for an IP address. */
-function certificateFor(ip: string): { key: string; cert: string } {
+/** A self-signed certificate (its own CA) for an IP address or a host name. */
+function certificateFor(host: string): { key: string; cert: string } {
   const { privateKey, publicKey } = generateKeyPairSync('rsa', { modulusLength: 2048 });
   const certificate = forge.pki.createCertificate();
   certificate.publicKey = forge.pki.publicKeyFromPem(
@@ -35,7 +35,10 @@ function certificateFor(ip: string): { key: string; cert: string } {
   certificate.setIssuer(subject);
   certificate.setExtensions([
     { name: 'basicConstraints', cA: true },
-    { name: 'subjectAltName', altNames: [{ type: 7, ip }] },
+    {
+      name: 'subjectAltName',
+      altNames: [ipaddr.isValid(host) ? { type: 7, ip: host } : { type: 2, value: host }],
+    },
   ]);
   const key = privateKey.export({ type: 'pkcs8', format: 'pem' }).toString();
   certificate.sign(forge.pki.privateKeyFromPem(key), forge.md.sha256.create());
@@ -58,7 +61,10 @@ export interface WebhookReceiver {
   close(): Promise<void>;
 }
 
-/** An HTTPS webhook receiver on `host` that answers each request with the next of `statuses` (then 200). */
+/**
+ * An HTTPS webhook receiver named `host` (an address, or a name such as `localhost` served on loopback) that
+ * answers each request with the next of `statuses`, then 200.
+ */
 export async function startWebhookReceiver(host: string, statuses: number[]): Promise<WebhookReceiver> {
   const tls = certificateFor(host);
   const deliveries: Delivery[] = [];
@@ -71,7 +77,7 @@ export async function startWebhookReceiver(host: string, statuses: number[]): Pr
     res.writeHead(status).end();
     for (const waiter of waiters.filter((one) => deliveries.length >= one.count)) waiter.resolve();
   });
-  server.listen(0, host);
+  server.listen(0, ipaddr.isValid(host) ? host : '127.0.0.1');
   await once(server, 'listening');
   const { port } = server.address() as AddressInfo;
   return {
