@@ -1,11 +1,10 @@
 import { once } from 'node:events';
-import { generateKeyPairSync, randomUUID } from 'node:crypto';
 import type { IncomingHttpHeaders } from 'node:http';
 import { createServer as createHttpsServer } from 'node:https';
 import { createServer as createTcpServer, type AddressInfo } from 'node:net';
 import { networkInterfaces } from 'node:os';
 import ipaddr from 'ipaddr.js';
-import forge from 'node-forge';
+import { makeCertifiedKey } from '@visionq/test-support/google';
 
 /**
  * An address of this host in a private range (10/8, 172.16/12, 192.168/16), for a webhook receiver that a
@@ -18,31 +17,6 @@ export function privateAddress(): string | undefined {
       (entry) =>
         entry?.family === 'IPv4' && !entry.internal && ipaddr.parse(entry.address).range() === 'private',
     )?.address;
-}
-
-/** A self-signed certificate (its own CA) for an IP address or a host name. */
-function certificateFor(host: string): { key: string; cert: string } {
-  const { privateKey, publicKey } = generateKeyPairSync('rsa', { modulusLength: 2048 });
-  const certificate = forge.pki.createCertificate();
-  certificate.publicKey = forge.pki.publicKeyFromPem(
-    publicKey.export({ type: 'spki', format: 'pem' }).toString(),
-  );
-  certificate.serialNumber = `01${randomUUID().replaceAll('-', '')}`;
-  certificate.validity.notBefore = new Date(Date.now() - 86_400_000);
-  certificate.validity.notAfter = new Date(Date.now() + 86_400_000);
-  const subject = [{ name: 'commonName', value: 'webhook receiver' }];
-  certificate.setSubject(subject);
-  certificate.setIssuer(subject);
-  certificate.setExtensions([
-    { name: 'basicConstraints', cA: true },
-    {
-      name: 'subjectAltName',
-      altNames: [ipaddr.isValid(host) ? { type: 7, ip: host } : { type: 2, value: host }],
-    },
-  ]);
-  const key = privateKey.export({ type: 'pkcs8', format: 'pem' }).toString();
-  certificate.sign(forge.pki.privateKeyFromPem(key), forge.md.sha256.create());
-  return { key, cert: forge.pki.certificateToPem(certificate) };
 }
 
 export interface Delivery {
@@ -66,7 +40,8 @@ export interface WebhookReceiver {
  * answers each request with the next of `statuses`, then 200.
  */
 export async function startWebhookReceiver(host: string, statuses: number[]): Promise<WebhookReceiver> {
-  const tls = certificateFor(host);
+  const { privateKey, certificatePem } = makeCertifiedKey('webhook receiver', [host]);
+  const tls = { key: privateKey.export({ type: 'pkcs8', format: 'pem' }), cert: certificatePem };
   const deliveries: Delivery[] = [];
   const waiters: { count: number; resolve: () => void }[] = [];
   const server = createHttpsServer(tls, async (req, res) => {
