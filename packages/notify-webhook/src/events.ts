@@ -5,7 +5,7 @@ export interface WebhookEvent {
   attempt: number;
 }
 
-/** An attempt's answer: `reason` is `http_<status>`, `timeout`, `network`, `address_not_allowed`, ... */
+/** An attempt's answer: `reason` is `http_<status>`, `timeout`, `network`, `tls`, or why the policy refused the URL. */
 export interface WebhookOutcomeEvent extends WebhookEvent {
   reason: string;
   status?: number;

@@ -43,10 +43,16 @@ export function post(url: URL, body: string, options: PostOptions): Promise<Post
       // The connect-time policy check refused the address: for good. A name that stopped resolving may be back.
       else if (error instanceof InvalidCallbackError)
         resolve({ kind: error.reason === 'unresolvable' ? 'transient' : 'permanent', reason: error.reason });
-      else resolve({ kind: 'transient', reason: 'network' });
+      else resolve({ kind: 'transient', reason: isTlsError(error) ? 'tls' : 'network' });
     });
     request.end(body);
   });
+}
+
+/** A certificate the receiver's name does not match, or no trusted CA signed: worth its own reason in metrics. */
+function isTlsError(error: Error): boolean {
+  const code = (error as NodeJS.ErrnoException).code ?? '';
+  return /CERT|TLS|SSL|SIGNATURE/.test(code);
 }
 
 function classify(status: number, retryAfter: string | undefined): PostOutcome {

@@ -94,6 +94,16 @@ describe('checkCallbackUrl', () => {
     await refused(url, 'address_not_allowed');
   });
 
+  it('refuses the same addresses over http when http is allowed', async () => {
+    for (const url of [
+      'http://2130706433/',
+      'http://0177.0.0.1/',
+      'http://[::1]/',
+      'http://169.254.169.254/',
+    ])
+      await refused(url, 'address_not_allowed', { ...policy, allowHttp: true });
+  });
+
   it('refuses a host name that resolves to loopback on this machine (localhost, through the real DNS path)', async () => {
     const { resolve: _injected, ...realDns } = policy;
     await refused('https://localhost/hook', 'address_not_allowed', realDns);

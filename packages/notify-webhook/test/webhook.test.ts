@@ -159,11 +159,24 @@ describe('WebhookNotifier', () => {
     expect(reasons).toEqual(['http_503', 'host_not_allowed']);
   });
 
+  it('retries a receiver whose certificate it does not trust, and says so', async () => {
+    const reasons: string[] = [];
+    const { receiver, notifier } = await setUp({
+      ca: [],
+      retry: { maxRetryTimeMs: 300, initialDelayMs: 50, maxDelayMs: 100 },
+      events: { failed: (event) => reasons.push(event.reason) },
+    });
+    const status = await notifier.notify(notification(receiver.url()));
+    expect(status.failed_at).toBeDefined();
+    expect(reasons).toEqual(['tls']);
+    expect(receiver.deliveries).toHaveLength(0);
+  });
+
   it('rejects every notify once closed, the one in flight included', async () => {
     const { receiver, notifier } = await setUp();
     receiver.answerNext(['hang']);
     const pending = notifier.notify(notification(receiver.url()));
-    await expect.poll(() => receiver.deliveries.length).toBe(1);
+    await expect.poll(() => receiver.deliveries.length, { timeout: 10_000 }).toBe(1);
     await notifier.close();
     await expect(pending).rejects.toMatchObject({ code: 'unavailable' });
     await expect(notifier.notify(notification(receiver.url()))).rejects.toMatchObject({
