@@ -1,6 +1,6 @@
 import { it } from 'vitest';
 import { notifierContract } from '@visionq/core/testing';
-import { startFcm } from './support/fcm-app.js';
+import { RETRY_TIME_MS, startFcm } from './support/fcm-app.js';
 
 // The Notifier contract through firebase-admin's real path: OAuth2 token, then FCM's v1 send endpoint, both
 // local stand-ins reached through the app's httpAgent. Each attempt the contract scripts is one send request.
@@ -10,7 +10,7 @@ notifierContract(it, async () => {
     notifier: fcm.notifier(),
     target: { channel: 'fcm', token: `device-token-${Date.now()}` },
     foreignTarget: { channel: 'webhook', url: 'https://receiver.example/hook' },
-    retryTimeMs: 3_000,
+    retryTimeMs: RETRY_TIME_MS,
     answerNext: (steps) => fcm.standIn.answerNext(steps),
     received: async () =>
       fcm.standIn.requests.map(({ body }) => ({

@@ -7,6 +7,13 @@ import { FcmStandIn } from './fcm-stand-in.js';
 export const PROJECT_ID = 'visionq-test';
 
 /**
+ * The tests' retry time and attempt timeout: short, but with room for a first attempt's OAuth2 exchange on a
+ * busy machine, as an attempt that times out while its request is still on its way makes a second request.
+ */
+export const RETRY_TIME_MS = 5_000;
+export const ATTEMPT_TIMEOUT_MS = 2_000;
+
+/**
  * An FCM stand-in, a service-account key file its OAuth2 endpoint trusts, and a firebase-admin app made from
  * them as the apps make theirs, whose every request goes to the stand-in.
  */
@@ -31,8 +38,8 @@ export async function startFcm() {
     notifier(options: Partial<FcmNotifierOptions> = {}) {
       const notifier = new FcmNotifier({
         app,
-        retry: { maxRetryTimeMs: 3_000, initialDelayMs: 50, maxDelayMs: 400 },
-        attemptTimeoutMs: 1_000,
+        retry: { maxRetryTimeMs: RETRY_TIME_MS, initialDelayMs: 50, maxDelayMs: 400 },
+        attemptTimeoutMs: ATTEMPT_TIMEOUT_MS,
         ...options,
       });
       notifiers.push(notifier);
