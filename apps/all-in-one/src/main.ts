@@ -5,7 +5,7 @@ import { createMetrics, servingLine, startApi } from '@visionq/api';
 import { lowerThreadPoolPriority } from '@visionq/image-preprocess/thread-priority';
 import { createInfrastructure, createLogger, run, stdout, stopOnSignal } from '@visionq/service-kit';
 import { createNotificationMetrics, createTaskProcessorMetrics } from '@visionq/task-processor/metrics';
-import { createNotifiers, createOutbox, startWorker } from '@visionq/worker';
+import { createNotifiers, createOutbox, observeFcm, startWorker } from '@visionq/worker';
 import { loadAllInOneConfig } from './config.js';
 
 run(async () => {
@@ -23,8 +23,9 @@ run(async () => {
   const { queue, store } = infrastructure;
   // Without Redis the outbox is in memory, like the queue and the store: one process, one lifetime.
   const outbox = createOutbox(config, infrastructure.redis);
-  const notifiers = createNotifiers(config);
-  const notify = { outbox, notifiers, metrics: createNotificationMetrics(metrics.registry) };
+  const notificationMetrics = createNotificationMetrics(metrics.registry);
+  const notifiers = createNotifiers(config, { fcm: observeFcm(logger, notificationMetrics) });
+  const notify = { outbox, notifiers, metrics: notificationMetrics };
   const worker = await startWorker({ config, logger, queue, store, metrics: processorMetrics, notify });
   logger.info(
     {

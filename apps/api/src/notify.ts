@@ -1,19 +1,13 @@
 import { CheckedPolicy, checkCallbackUrl } from '@visionq/notify-webhook';
-import { callbackPolicy } from '@visionq/service-kit';
+import { callbackPolicy, type NotifyEnv } from '@visionq/service-kit';
 import type { NotifyOptions } from './http/notify-target.js';
-import type { Config } from './config.js';
-
-type NotifyConfig = Pick<
-  Config,
-  'FCM_ENABLED' | 'CALLBACK_HOSTS' | 'CALLBACK_ALLOW_HTTP' | 'CALLBACK_ALLOW_PRIVATE'
->;
 
 /**
  * What the API accepts as a task's notification target, from the same variables and the same policy the workers
  * send by: device tokens where FCM is on, callback URLs the webhook policy allows (none when `CALLBACK_HOSTS` is
  * empty, so that every URL is refused as "webhooks are off").
  */
-export function notifyOptions(config: NotifyConfig): NotifyOptions {
+export function notifyOptions(config: NotifyEnv): NotifyOptions {
   const policy = new CheckedPolicy(callbackPolicy(config));
   return {
     fcm: config.FCM_ENABLED,

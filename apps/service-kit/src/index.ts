@@ -11,8 +11,7 @@ export {
   type BrokerEnv,
   type ProcessEnv,
 } from './env.js';
-export { callbackPolicy } from './callback-policy.js';
-export { notifyEnv, notifyProblems, type NotifyEnv } from './notify-env.js';
+export { callbackPolicy, notifyEnv, notifyProblems, type NotifyEnv } from './notify-env.js';
 export { createInfrastructure, type Infrastructure } from './infrastructure.js';
 export { createLogger, prettyStream, stdout, type LogFormat } from './logger.js';
 export { bundledModelPath, repoPath } from './paths.js';

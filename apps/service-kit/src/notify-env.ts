@@ -50,3 +50,18 @@ export function notifyProblems(values: NotifyEnv): string[] {
     ? ['WEBHOOK_SECRET: required when CALLBACK_HOSTS is set (webhooks are signed)']
     : [];
 }
+
+/**
+ * Which callback URLs may be called, from the configuration, in the shape of `@visionq/notify-webhook`'s
+ * `CallbackPolicy`: the API checks a URL against it when it is submitted, the worker's notifier again at every
+ * connection. `CALLBACK_ALLOW_PRIVATE` (tests, local set-ups) lets loopback and private addresses through, never
+ * link-local.
+ */
+export function callbackPolicy(config: NotifyEnv) {
+  return {
+    allowedHosts: config.CALLBACK_HOSTS ?? [],
+    allowHttp: config.CALLBACK_ALLOW_HTTP,
+    allowPrivateAddresses: config.CALLBACK_ALLOW_PRIVATE,
+    allowedAddresses: config.CALLBACK_ALLOW_PRIVATE ? ['127.0.0.0/8', '::1/128'] : [],
+  };
+}

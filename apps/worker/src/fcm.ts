@@ -2,7 +2,9 @@ import { randomUUID } from 'node:crypto';
 import { existsSync } from 'node:fs';
 import type { Agent } from 'node:http';
 import { repoPath } from '@visionq/service-kit';
-import { FcmNotifier } from '@visionq/notify-fcm';
+import { FcmNotifier, type FcmNotifierEvents } from '@visionq/notify-fcm';
+import type { NotificationMetrics } from '@visionq/task-processor/metrics';
+import type { Logger } from 'pino';
 import type { Notifier } from '@visionq/core';
 import { applicationDefault, cert, deleteApp, initializeApp } from 'firebase-admin/app';
 
@@ -18,7 +20,11 @@ export interface FcmSettings {
  * authentication uses (`GOOGLE_APPLICATION_CREDENTIALS`, else `secrets/firebase-key.json`, else the
  * application-default credentials). Closing it deletes the app. `httpAgent` is for tests (stand-ins).
  */
-export function createFcmNotifier(config: FcmSettings, httpAgent?: Agent): Notifier {
+export function createFcmNotifier(
+  config: FcmSettings,
+  options: { events?: FcmNotifierEvents; httpAgent?: Agent } = {},
+): Notifier {
+  const { httpAgent, events } = options;
   const defaultKey = repoPath('secrets/firebase-key.json');
   const keyFile = config.GOOGLE_APPLICATION_CREDENTIALS ?? (existsSync(defaultKey) ? defaultKey : undefined);
   const app = initializeApp(
@@ -33,6 +39,7 @@ export function createFcmNotifier(config: FcmSettings, httpAgent?: Agent): Notif
     app,
     retry: { maxRetryTimeMs: config.NOTIFY_RETRY_TIME_MS },
     attemptTimeoutMs: config.NOTIFY_ATTEMPT_TIMEOUT_MS,
+    ...(events && { events }),
   });
   return {
     channel: notifier.channel,
@@ -40,6 +47,16 @@ export function createFcmNotifier(config: FcmSettings, httpAgent?: Agent): Notif
     close: async () => {
       await notifier.close();
       await deleteApp(app).catch(() => undefined);
+    },
+  };
+}
+
+/** A token FCM refused for good is logged (never the token) and counted; the app forgets it with the task. */
+export function observeFcm(logger: Pick<Logger, 'warn'>, metrics: NotificationMetrics): FcmNotifierEvents {
+  return {
+    tokenDropped({ taskId, reason }) {
+      metrics.tokensDropped.inc({ reason });
+      logger.warn({ task_id: taskId, reason }, 'device token dropped: FCM refused it for good');
     },
   };
 }

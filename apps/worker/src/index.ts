@@ -10,4 +10,5 @@ export {
   type WorkerSettings,
 } from './config.js';
 export { startWorker, type StartedWorker, type WorkerStartDeps } from './start.js';
-export { callbackPolicy, createNotifiers, createOutbox, outboxIdleMs, type NotifyDeps } from './notify.js';
+export { createNotifiers, createOutbox, outboxIdleMs, type NotifyDeps } from './notify.js';
+export { createFcmNotifier, observeFcm } from './fcm.js';

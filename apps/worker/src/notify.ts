@@ -1,12 +1,10 @@
 import { InMemoryNotificationOutbox, type NotificationOutbox, type Notifier } from '@visionq/core';
 import { WebhookNotifier } from '@visionq/notify-webhook';
-import { createRedisNotificationOutbox, type Redis } from '@visionq/result-store-redis';
 import { callbackPolicy } from '@visionq/service-kit';
+import { createRedisNotificationOutbox, type Redis } from '@visionq/result-store-redis';
 import type { NotifySettings } from './config.js';
 import { createFcmNotifier } from './fcm.js';
-
-// Shared with the API, which checks URLs against the same policy when they are submitted.
-export { callbackPolicy };
+import type { FcmNotifierEvents } from '@visionq/notify-fcm';
 
 /** What a worker needs to send notifications: the outbox its tasks owe them to, and one notifier per channel. */
 export interface NotifyDeps {
@@ -37,7 +35,10 @@ export function createOutbox(
  * One notifier per channel the configuration turns on: webhooks where `CALLBACK_HOSTS` names a host, FCM with
  * `FCM_ENABLED`.
  */
-export function createNotifiers(config: NotifySettings): Notifier[] {
+export function createNotifiers(
+  config: NotifySettings,
+  events: { fcm?: FcmNotifierEvents } = {},
+): Notifier[] {
   const notifiers: Notifier[] = [];
   const retry = { maxRetryTimeMs: config.NOTIFY_RETRY_TIME_MS };
   const attemptTimeoutMs = config.NOTIFY_ATTEMPT_TIMEOUT_MS;
@@ -50,6 +51,6 @@ export function createNotifiers(config: NotifySettings): Notifier[] {
         attemptTimeoutMs,
       }),
     );
-  if (config.FCM_ENABLED) notifiers.push(createFcmNotifier(config));
+  if (config.FCM_ENABLED) notifiers.push(createFcmNotifier(config, events.fcm ? { events: events.fcm } : {}));
   return notifiers;
 }

@@ -3,6 +3,7 @@ import type { Logger } from 'pino';
 import type { Notifier } from '@visionq/core';
 import type { WorkerConfig } from './config.js';
 import { createWorkerMetrics } from './metrics.js';
+import { observeFcm } from './fcm.js';
 import { createNotifiers, createOutbox } from './notify.js';
 
 import { startWorker } from './start.js';
@@ -48,7 +49,8 @@ export async function runWorker(
     if (amqp) metrics.watchDeadLetters({ queue: amqp.deadLetterQueue, count: () => amqp.deadLetterCount() });
     const outbox = createOutbox(config, infrastructure.redis);
     closers.push(() => outbox.close());
-    const notifiers = options.notifiers ?? createNotifiers(config);
+    const notifiers =
+      options.notifiers ?? createNotifiers(config, { fcm: observeFcm(logger, metrics.notifications) });
     closers.push(() => Promise.all(notifiers.map((notifier) => notifier.close())));
     const worker = await startWorker({
       config,

@@ -30,8 +30,15 @@ describe.skipIf(!amqp.available || !redis.available)('a worker with FCM_ENABLED'
       { amqp, redis },
       { FCM_ENABLED: 'true', FIREBASE_PROJECT_ID: PROJECT, GOOGLE_APPLICATION_CREDENTIALS: key.keyFile },
     );
-    const worker = await runWorker(config, pino({ level: 'silent' }), {
-      notifiers: [createFcmNotifier(config, standIn.agent)],
+    const logger = pino({ level: 'silent' });
+    const dropped: string[] = [];
+    const worker = await runWorker(config, logger, {
+      notifiers: [
+        createFcmNotifier(config, {
+          httpAgent: standIn.agent,
+          events: { tokenDropped: ({ taskId, reason }) => void dropped.push(`${taskId}:${reason}`) },
+        }),
+      ],
     });
     const producer = await createAmqpTaskQueue({ url: amqp.url, queue: config.AMQP_QUEUE });
     const client = createRedisClient(redis.url, { enableOfflineQueue: true });
@@ -55,6 +62,19 @@ describe.skipIf(!amqp.available || !redis.available)('a worker with FCM_ENABLED'
       expect(JSON.stringify(request?.body)).toContain(notificationId(id));
       expect(await store.get(id)).toMatchObject({ notification: { channel: 'fcm', attempts: 1 } });
       expect(JSON.stringify(await store.get(id))).not.toContain(token);
+
+      // A device FCM no longer knows: one attempt, the token dropped, the failure recorded.
+      standIn.answerNext(['permanent']);
+      const gone = await submitter(store, producer)(STOP, 'image/jpeg', {
+        notify: { channel: 'fcm', token: 'fcm-device-token:uninstalled' },
+      });
+      await eventually(
+        async () => JSON.stringify(await store.get(gone)).includes('"failed_at"'),
+        30_000,
+        'the failure recorded',
+      );
+      expect(standIn.requests).toHaveLength(2);
+      expect(dropped).toEqual([`${gone}:unregistered`]);
     } finally {
       await worker.stop();
       await producer.close();

@@ -1,7 +1,9 @@
 import { CorruptRecordError, InvalidRequestError } from './errors.js';
+import type { OutboxEntry } from './ports.js';
 import {
   isTerminal,
   NotificationStatusSchema,
+  OutboxEntrySchema,
   PendingRecordSchema,
   ResultRecordSchema,
   TaskOutcomeSchema,
@@ -38,6 +40,17 @@ export function decodeRecord(taskId: string, text: string): ResultRecord {
     throw new CorruptRecordError(`record ${taskId} fails the schema`, { cause: parsed.error });
   if (parsed.data.task_id !== taskId) throw new CorruptRecordError(`record ${taskId} names another task`);
   return parsed.data;
+}
+
+/** Parses a stored outbox entry; undefined when it is not JSON or fails the schema (nobody could send it). */
+export function decodeOutboxEntry(text: string | undefined): OutboxEntry | undefined {
+  if (text === undefined) return undefined;
+  try {
+    const parsed = OutboxEntrySchema.safeParse(JSON.parse(text));
+    return parsed.success ? parsed.data : undefined;
+  } catch {
+    return undefined;
+  }
 }
 
 /** Validates a new pending record. Throws `InvalidRequestError` if it is invalid. */

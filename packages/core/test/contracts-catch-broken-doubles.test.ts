@@ -2,12 +2,16 @@ import { describe, expect, it } from 'vitest';
 import {
   FakeClassifier,
   InMemoryBroker,
+  InMemoryNotificationOutbox,
+  InMemoryOutboxStorage,
   InMemoryResultStore,
   InMemoryStorage,
   InMemoryTaskQueue,
   type Classification,
   type ClassifyOptions,
   type ModelInfo,
+  type NotificationOutbox,
+  type NotificationStatus,
   type ResultRecord,
   type TaskOutcome,
   type TaskQueue,
@@ -15,10 +19,12 @@ import {
 import {
   ONE_PIXEL_PNG,
   classifierContract,
+  outboxContract,
   resultStoreContract,
   taskQueueContract,
   type ClassifierHarnessFactory,
   type ContractTestFn,
+  type OutboxHarnessFactory,
   type ResultStoreHarnessFactory,
   type TaskQueueHarnessFactory,
 } from '../src/testing/index.js';
@@ -203,5 +209,68 @@ describe('the Classifier contract fails broken classifiers', () => {
       ),
     );
     expect(await failures((it) => classifierContract(it, unnamed), 'name the none label')).toHaveLength(1);
+  });
+});
+
+function outboxHarness(
+  wrap: (outbox: InMemoryNotificationOutbox) => NotificationOutbox,
+  now?: () => number,
+): OutboxHarnessFactory {
+  return async (settings) => {
+    const storage = new InMemoryOutboxStorage();
+    const raw = new InMemoryNotificationOutbox({ ...settings, storage, ...(now && { now }) });
+    return {
+      outbox: wrap(raw),
+      connect: async () =>
+        wrap(new InMemoryNotificationOutbox({ ...settings, storage, ...(now && { now }) })),
+      appendRaw: async (text) => raw.appendRaw(text),
+      cleanup: async () => undefined,
+    };
+  };
+}
+
+describe('the NotificationOutbox contract fails broken outboxes', () => {
+  it('catches an outbox that never offers an abandoned entry again', async () => {
+    // A clock that stands still: no claim ever goes idle.
+    const forgetful = outboxHarness(
+      (outbox) => outbox,
+      () => 0,
+    );
+    expect(await failures((it) => outboxContract(it, forgetful), 'offered again')).toHaveLength(1);
+  });
+
+  it('catches an outbox that hands one entry to every consumer', async () => {
+    const sharing = outboxHarness((outbox) =>
+      override<NotificationOutbox>(outbox, {
+        claim: async (consumer: string, count: number) => {
+          const claimed = await outbox.claim(consumer, count);
+          // Hands its claims straight back: the next consumer gets them too.
+          for (const { receipt } of claimed) await outbox.settle(receipt);
+          for (const { entry } of claimed) await outbox.append(entry);
+          return claimed;
+        },
+      }),
+    );
+    expect(await failures((it) => outboxContract(it, sharing), 'never share')).toHaveLength(1);
+  });
+});
+
+describe('the ResultStore contract fails a store whose notification outlives the result', () => {
+  it('catches recordNotification that renews the record', async () => {
+    const renewing = storeHarness((store) =>
+      override(store, {
+        recordNotification: async (taskId: string, status: NotificationStatus) => {
+          const current = await store.get(taskId);
+          if (!current) return undefined;
+          const next = { ...current, notification: status } as ResultRecord;
+          // Rewritten with a fresh expiry, as a plain SET without KEEPTTL would.
+          store.writeRaw(taskId, JSON.stringify(next));
+          return next;
+        },
+      }),
+    );
+    expect(
+      await failures((it) => resultStoreContract(it, renewing), 'never makes a record live past'),
+    ).toHaveLength(1);
   });
 });

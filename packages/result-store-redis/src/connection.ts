@@ -21,6 +21,16 @@ export function toStoreError(error: unknown): VisionqError {
   return toVisionqError(error);
 }
 
+/** Runs one command (or a few) once `client` is ready, with whatever it throws mapped by `toStoreError`. */
+export async function command<T>(client: Redis, run: () => Promise<T>): Promise<T> {
+  try {
+    await whenReady(client);
+    return await run();
+  } catch (error) {
+    throw toStoreError(error);
+  }
+}
+
 const pending = new WeakMap<Redis, Promise<void>>();
 
 /**

@@ -2,12 +2,13 @@ import {
   InvalidRequestError,
   OutboxEntrySchema,
   UnavailableError,
+  decodeOutboxEntry,
   type ClaimedEntry,
   type NotificationOutbox,
   type OutboxEntry,
 } from '@visionq/core';
 import type { Redis } from 'ioredis';
-import { toStoreError, whenReady } from './connection.js';
+import { command } from './connection.js';
 
 export interface RedisNotificationOutboxOptions {
   /**
@@ -127,9 +128,8 @@ export class RedisNotificationOutbox implements NotificationOutbox {
   async #decode(entries: StreamEntry[]): Promise<ClaimedEntry[]> {
     const claimed: ClaimedEntry[] = [];
     for (const [receipt, fields] of entries) {
-      const text = fields?.[fields.indexOf(FIELD) + 1];
-      const parsed = OutboxEntrySchema.safeParse(text === undefined ? undefined : safeJson(text));
-      if (parsed.success) claimed.push({ receipt, entry: parsed.data });
+      const entry = decodeOutboxEntry(fields?.[fields.indexOf(FIELD) + 1]);
+      if (entry) claimed.push({ receipt, entry });
       else await this.settle(receipt);
     }
     return claimed;
@@ -155,26 +155,13 @@ export class RedisNotificationOutbox implements NotificationOutbox {
     }
   }
 
-  async #command<T>(run: () => Promise<T>): Promise<T> {
+  #command<T>(run: () => Promise<T>): Promise<T> {
     this.#assertOpen();
-    try {
-      await whenReady(this.#client);
-      return await run();
-    } catch (error) {
-      throw toStoreError(error);
-    }
+    return command(this.#client, run);
   }
 
   #assertOpen(): void {
     if (this.#closed) throw new UnavailableError('outbox is closed');
-  }
-}
-
-function safeJson(text: string): unknown {
-  try {
-    return JSON.parse(text);
-  } catch {
-    return undefined;
   }
 }
 

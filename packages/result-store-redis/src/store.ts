@@ -23,7 +23,7 @@ import {
 } from '@visionq/core';
 import type { Redis } from 'ioredis';
 import { CompletionListener } from './completions.js';
-import { toStoreError, whenReady } from './connection.js';
+import { command } from './connection.js';
 import { KeyLayout } from './keys.js';
 import { normaliseOptions, type NormalisedOptions, type RedisResultStoreOptions } from './options.js';
 import { scripts } from './scripts.js';
@@ -239,14 +239,9 @@ export class RedisResultStore implements ResultStore {
     return { next, ttlMs: this.#options.resultTtlMs, publish: true };
   }
 
-  async #command<T>(run: () => Promise<T>): Promise<T> {
+  #command<T>(run: () => Promise<T>): Promise<T> {
     this.#assertOpen();
-    try {
-      await whenReady(this.#client);
-      return await run();
-    } catch (error) {
-      throw toStoreError(error);
-    }
+    return command(this.#client, run);
   }
 
   #assertOpen(): void {

@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import {
   isTerminal,
+  isTransient,
   type ClaimedEntry,
   type NotificationChannel,
   type NotificationOutbox,
@@ -97,8 +98,11 @@ export function createNotificationDispatcher(options: NotificationDispatcherOpti
       }
       await outbox.settle(receipt);
     } catch (error) {
-      // Left claimed: the outbox offers it again after its idle time.
-      if (!stopping.signal.aborted) events.error?.(error, taskId);
+      if (stopping.signal.aborted) return;
+      events.error?.(error, taskId);
+      // A transient failure leaves it claimed: the outbox offers it again after its idle time. A permanent one
+      // (a corrupt record) would fail the same way every time: it is dropped.
+      if (!isTransient(error)) await outbox.settle(receipt).catch(() => undefined);
     }
   };
 

@@ -125,6 +125,24 @@ describe('NotificationDispatcher', () => {
     expect(await outbox.claim('anyone', 10)).toEqual([]);
   });
 
+  it('an entry whose record is corrupt is dropped after one try, not offered again for ever', async () => {
+    const errors: string[] = [];
+    const storage = new InMemoryOutboxStorage();
+    const { store, outbox, webhook, dispatcher } = setup(
+      { events: { error: (error) => void errors.push((error as { code?: string }).code ?? '') } },
+      storage,
+    );
+    const { taskId } = taskMessage();
+    store.writeRaw(taskId, '{not json');
+    await outbox.append({ id: notificationId(taskId), taskId, target: hook() });
+    dispatcher.start();
+    await eventually(() => errors.length === 1, 5_000, 'the error reported');
+    await sleep(200);
+    expect(errors).toEqual(['corrupt_record']);
+    expect(webhook.attempts).toHaveLength(0);
+    expect(storage.entries.size).toBe(0);
+  });
+
   it('a receiver that never answers holds only its own slots: every other receiver is served', async () => {
     const notifier = new PartlyDeadNotifier();
     const { dispatcher, owe } = setup({

@@ -15,14 +15,12 @@ import {
   ONE_PIXEL_PNG,
   eventually,
   gate,
-  inMemoryTaskQueueHarness,
   sleep,
   taskMessage,
   type TaskQueueHarness,
 } from '@visionq/core/testing';
-import { describe, expect, it } from 'vitest';
-import { probeServer } from '@visionq/test-support/servers';
-import { amqpHarness } from '../../queue-amqp/test/harness.js';
+import { describe, expect } from 'vitest';
+import { queues, testOn } from './support/queues.js';
 import { createTaskProcessor, type TaskProcessorOptions } from '../src/index.js';
 
 // A task whose message names someone to notify owes an outbox entry once its record is stored and before its
@@ -78,26 +76,8 @@ async function setup(harness: TaskQueueHarness, more: Partial<TaskProcessorOptio
   return { store, outbox, processor, submit, queue };
 }
 
-const amqp = await probeServer('amqp');
-const queues = [
-  { name: 'the in-memory queue', available: true, harness: async () => inMemoryTaskQueueHarness() },
-  { name: 'RabbitMQ', available: amqp.available, harness: () => amqpHarness(amqp.url) },
-];
-
-describe.each(queues)('notifications owed, on $name', ({ available, harness: createHarness }) => {
-  const run = (name: string, body: (h: TaskQueueHarness) => Promise<void>) =>
-    it.skipIf(!available)(
-      name,
-      async () => {
-        const harness = await createHarness();
-        try {
-          await body(harness);
-        } finally {
-          await harness.cleanup();
-        }
-      },
-      60_000,
-    );
+describe.each(queues)('notifications owed, on $name', (queue) => {
+  const run = testOn(queue);
 
   run(
     'an ended task with a target owes one entry, named after the task; one without owes none',

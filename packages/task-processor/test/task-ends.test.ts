@@ -9,14 +9,12 @@ import {
   ONE_PIXEL_PNG,
   eventually,
   gate,
-  inMemoryTaskQueueHarness,
   sleep,
   taskMessage,
   type TaskQueueHarness,
 } from '@visionq/core/testing';
-import { describe, expect, it } from 'vitest';
-import { probeServer } from '@visionq/test-support/servers';
-import { amqpHarness } from '../../queue-amqp/test/harness.js';
+import { describe, expect } from 'vitest';
+import { queues, testOn } from './support/queues.js';
 import { createTaskProcessor } from '../src/index.js';
 
 // Every task ends: a dead-lettered one `processing_failed`, a cancelled one unclassified, one past its deadline
@@ -57,26 +55,8 @@ async function setup(harness: TaskQueueHarness, store: ResultStore, classifier: 
   return { processor, submit };
 }
 
-const amqp = await probeServer('amqp');
-const queues = [
-  { name: 'the in-memory queue', available: true, harness: async () => inMemoryTaskQueueHarness() },
-  { name: 'RabbitMQ', available: amqp.available, harness: () => amqpHarness(amqp.url) },
-];
-
-describe.each(queues)('every task ends, on $name', ({ available, harness: createHarness }) => {
-  const run = (name: string, body: (h: TaskQueueHarness) => Promise<void>) =>
-    it.skipIf(!available)(
-      name,
-      async () => {
-        const harness = await createHarness();
-        try {
-          await body(harness);
-        } finally {
-          await harness.cleanup();
-        }
-      },
-      60_000,
-    );
+describe.each(queues)('every task ends, on $name', (queue) => {
+  const run = testOn(queue);
 
   run(
     'a task that fails every delivery ends failed/processing_failed; its batch-mates succeed',

@@ -1,5 +1,6 @@
 import { InvalidRequestError, UnavailableError } from '../errors.js';
 import type { ClaimedEntry, NotificationOutbox, OutboxEntry } from '../ports.js';
+import { decodeOutboxEntry } from '../records.js';
 import { OutboxEntrySchema } from '../schemas.js';
 
 interface Held {
@@ -70,14 +71,14 @@ export class InMemoryNotificationOutbox implements NotificationOutbox {
     for (const [receipt, held] of order) {
       if (claimed.length === count) break;
       if (!free(held)) continue;
-      const parsed = OutboxEntrySchema.safeParse(safeJson(held.value));
-      if (!parsed.success) {
+      const entry = decodeOutboxEntry(held.value);
+      if (!entry) {
         this.#storage.entries.delete(receipt);
         continue;
       }
       held.claimedBy = consumer;
       held.claimedAt = now;
-      claimed.push({ receipt, entry: parsed.data });
+      claimed.push({ receipt, entry });
     }
     return claimed;
   }
@@ -99,13 +100,5 @@ export class InMemoryNotificationOutbox implements NotificationOutbox {
 
   #assertOpen(): void {
     if (this.#closed) throw new UnavailableError('outbox is closed');
-  }
-}
-
-function safeJson(text: string): unknown {
-  try {
-    return JSON.parse(text);
-  } catch {
-    return undefined;
   }
 }

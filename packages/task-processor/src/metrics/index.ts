@@ -107,6 +107,12 @@ export function observeTaskProcessor(
         'dead-lettered task ended',
       );
     },
+    notificationLost(taskId, error) {
+      logger.warn(
+        { task_id: taskId, code: toVisionqError(error).code },
+        'notification lost: the outbox refused its entry',
+      );
+    },
     taskError(taskId, error) {
       const typed = toVisionqError(error);
       metrics.taskErrors.inc({ code: typed.code });

@@ -15,6 +15,12 @@ export function createNotificationMetrics(registry: Registry) {
       labelNames: ['channel', 'result'],
       registers,
     }),
+    tokensDropped: new Counter({
+      name: 'visionq_notification_tokens_dropped_total',
+      help: 'Device tokens FCM refused for good (unregistered, invalid, another project), by reason',
+      labelNames: ['reason'],
+      registers,
+    }),
     retries: new Counter({
       name: 'visionq_notification_retries_total',
       help: 'Attempts after the first one to deliver a notification, by channel',
