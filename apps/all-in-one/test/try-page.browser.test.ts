@@ -173,11 +173,15 @@ describe('try-it page in headless Chromium', () => {
     const listed = await page
       .locator('[data-section-id^="operation/"]')
       .evaluateAll((sections) => sections.map((section) => section.getAttribute('data-section-id')));
-    const document = (await (await fetch(`${url}/openapi.json`)).json()) as {
-      paths: Record<string, Record<string, { operationId: string }>>;
-    };
-    const operations = Object.values(document.paths).flatMap((item) =>
-      Object.values(item).map((operation) => `operation/${operation.operationId}`),
+    const document = (await (await fetch(`${url}/openapi.json`)).json()) as Record<
+      'paths' | 'webhooks',
+      Record<string, Record<string, { operationId: string }>>
+    >;
+    // The webhook a callback_url receives is listed too, after the paths.
+    const operations = [document.paths, document.webhooks].flatMap((items) =>
+      Object.values(items).flatMap((item) =>
+        Object.values(item).map((operation) => `operation/${operation.operationId}`),
+      ),
     );
     expect(operations.length).toBe(7);
     expect(listed).toEqual(operations);

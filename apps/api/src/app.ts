@@ -17,6 +17,7 @@ import type { ImageInfo } from '@visionq/image-preprocess';
 import { requireAppCheck } from './http/app-check.js';
 import { requireUser } from './http/auth.js';
 import { errorHandler } from './http/errors.js';
+import type { NotifyOptions } from './http/notify-target.js';
 import { docsRoutes } from './routes/docs.js';
 import type { UploadLimiter } from './http/rate-limit.js';
 import type { UploadBudgetOptions } from './http/upload-budget.js';
@@ -45,6 +46,8 @@ export interface AppDeps {
   metrics: Metrics;
   /** What GET /model answers (from the model's metadata file); 404 without one. */
   model?: ServedModel;
+  /** Who may be told when a task ends: device tokens (FCM) and callback URLs. Absent: neither. */
+  notify?: NotifyOptions;
   /** Firebase App Check on uploads; none when absent (`APP_CHECK=off`). */
   appCheck?: { mode: 'optional' | 'required'; verifier: AppCheckVerifier };
   settings: {

@@ -1,7 +1,7 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { z } from 'zod';
 import { ConfigError, configError, parseEnv, repoPath, requireBrokers } from '@visionq/service-kit';
-import { bool, brokerEnv, int, processEnv } from '@visionq/service-kit';
+import { bool, brokerEnv, int, notifyEnv, processEnv } from '@visionq/service-kit';
 
 export { ConfigError, requireBrokers };
 
@@ -33,7 +33,8 @@ export const apiEnv = {
   API_METRICS_HOST: z.string().min(1).default('127.0.0.1'),
 };
 
-const apiShape = { ...brokerEnv, ...processEnv, ...apiEnv };
+// The notification variables are the workers' too: the API refuses what they could not send.
+const apiShape = { ...brokerEnv, ...processEnv, ...notifyEnv, ...apiEnv };
 export type ApiEnv = z.infer<z.ZodObject<typeof apiShape>>;
 
 export interface Config extends Omit<ApiEnv, 'AUTH_MODE' | 'FIREBASE_PROJECT_ID'> {

@@ -14,26 +14,54 @@ export const errorExample = ({ code, message }: ErrorExample) => ({
   value: { error: { code, message } },
 });
 
+const SUCCEEDED = {
+  task_id: TASK,
+  status: 'succeeded',
+  result: {
+    label: 'stop',
+    confidence: 0.973,
+    display: 'Pare',
+    recognized: true,
+    top_k: [
+      { label: 'stop', confidence: 0.973, display: 'Pare' },
+      { label: 'ahead_only', confidence: 0.006, display: 'Sentido obligatorio de frente' },
+    ],
+  },
+  model: { name: 'traffic-signs', version: '1' },
+  ...times,
+};
+
 export const EXAMPLES = {
   queued: { summary: 'queued', value: { task_id: TASK, status: 'queued' } },
   processing: { summary: 'processing', value: { task_id: TASK, status: 'processing' } },
-  succeeded: {
-    summary: 'succeeded (Accept-Language: es)',
+  succeeded: { summary: 'succeeded (Accept-Language: es)', value: SUCCEEDED },
+  notified: {
+    summary: 'succeeded, and its webhook delivered on the third attempt',
     value: {
-      task_id: TASK,
-      status: 'succeeded',
-      result: {
-        label: 'stop',
-        confidence: 0.973,
-        display: 'Pare',
-        recognized: true,
-        top_k: [
-          { label: 'stop', confidence: 0.973, display: 'Pare' },
-          { label: 'ahead_only', confidence: 0.006, display: 'Sentido obligatorio de frente' },
-        ],
+      ...SUCCEEDED,
+      notification: { channel: 'webhook', attempts: 3, delivered_at: '2026-12-01T10:15:04.530Z' },
+    },
+  },
+  webhook: {
+    summary: 'task.ended, for a task that succeeded',
+    value: {
+      type: 'task.ended',
+      timestamp: times.completed_at,
+      data: {
+        task_id: TASK,
+        status: 'succeeded',
+        result: {
+          label: 'stop',
+          confidence: 0.973,
+          names: { en: 'Stop', es: 'Pare' },
+          recognized: true,
+          top_k: [{ label: 'stop', confidence: 0.973, names: { en: 'Stop', es: 'Pare' } }],
+        },
+        model: { name: 'traffic-signs', version: '1' },
+        created_at: times.created_at,
+        updated_at: times.completed_at,
+        completed_at: times.completed_at,
       },
-      model: { name: 'traffic-signs', version: '1' },
-      ...times,
     },
   },
   failed: {

@@ -52,8 +52,96 @@ const minConfidenceParam = {
 const ended = json(
   { oneOf: [ref('TaskSucceeded'), ref('TaskFailed')] },
   'The task ended: succeeded, or failed with a reason',
-  { succeeded: EXAMPLES.succeeded, failed: EXAMPLES.failed },
+  { succeeded: EXAMPLES.succeeded, failed: EXAMPLES.failed, notified: EXAMPLES.notified },
 );
+
+const FCM_TOKEN_DESCRIPTION =
+  'A Firebase Cloud Messaging registration token (`FirebaseMessaging.instance.getToken()`): when the task ends, ' +
+  'that device gets a data message with `task_id`, `status` and `notification_id` (the same on a repeat: ' +
+  'delivery is at least once), and for a task that succeeded `label`, `label_name` (its display name in the ' +
+  'Accept-Language of this request), `confidence` and `recognized`; for one that failed, `error_code`. Only ' +
+  'where the server sends through FCM (`FCM_ENABLED`), else a 400. Not with `callback_url`.';
+const CALLBACK_URL_DESCRIPTION =
+  "A URL to POST a signed webhook to when the task ends (see `webhooks`): https, a host on the server's " +
+  '`CALLBACK_HOSTS`, never one that is or resolves to a loopback, link-local or private address. Checked now: ' +
+  'a refused URL is a 422 `invalid_callback`, and nothing is queued. Not with `fcm_token`.';
+const notifyParameters = [
+  {
+    name: 'X-Firebase-Messaging-Token',
+    in: 'header',
+    required: false,
+    description: `${FCM_TOKEN_DESCRIPTION} The same as form field \`fcm_token\`, for raw uploads.`,
+    schema: { type: 'string', maxLength: 4096 },
+    example: 'fYc1kPq3Tmi8:APA91bHun4MxP5egoKMwt2KZFBaFUH',
+  },
+  {
+    name: 'callback_url',
+    in: 'query',
+    required: false,
+    description: `${CALLBACK_URL_DESCRIPTION} The same as form field \`callback_url\`, for raw uploads.`,
+    schema: { type: 'string', format: 'uri', maxLength: 2048 },
+    example: 'https://hooks.example.com/visionq',
+  },
+];
+
+/**
+ * The webhook `callback_url` receives: Standard Webhooks (https://www.standardwebhooks.com), signed with the
+ * server's WEBHOOK_SECRET.
+ */
+const taskEndedWebhook = {
+  post: {
+    operationId: 'taskEnded',
+    summary: 'A task ended (sent to its callback_url)',
+    description:
+      'Sent once the task ended, as the Standard Webhooks specification says: headers `webhook-id` (the same on ' +
+      'every retry: drop the duplicates), `webhook-timestamp` (seconds since the epoch) and `webhook-signature` ' +
+      "(`v1,` and a base64 HMAC-SHA256 of `id.timestamp.body` with the server's WEBHOOK_SECRET). Verify it with " +
+      'the Standard Webhooks library for your language, with the raw body, e.g. in Node.js `new Webhook(secret)' +
+      '.verify(rawBody, headers)` from the `standardwebhooks` package; it also refuses a timestamp more than five ' +
+      'minutes away. Answer 2xx once it is taken: a 5xx, 408, 429 (its Retry-After honoured), a timeout or a ' +
+      'connection error is retried with backoff and jitter for a bounded time; any other answer is final, a ' +
+      'redirect included (it is never followed). Delivery is at least once.',
+    security: [],
+    parameters: [
+      {
+        name: 'webhook-id',
+        in: 'header',
+        required: true,
+        description: 'Names this notification: the same on every retry',
+        schema: { type: 'string' },
+        example: 'msg_f34a3f8b-b556-40b6-a2e8-683cf17bb153',
+      },
+      {
+        name: 'webhook-timestamp',
+        in: 'header',
+        required: true,
+        description: 'When this attempt was signed, in seconds since the epoch',
+        schema: { type: 'string', pattern: '^\\d+$' },
+        example: '1796119502',
+      },
+      {
+        name: 'webhook-signature',
+        in: 'header',
+        required: true,
+        description: 'Space-separated signatures, each `v1,<base64 HMAC-SHA256>`',
+        schema: { type: 'string' },
+        example: 'v1,K5oZfzN95Z9UVu1EsfQmfVNQhnkZ2pj9o9NDN/H/pI4=',
+      },
+    ],
+    requestBody: {
+      required: true,
+      content: {
+        'application/json': { schema: ref('TaskEndedWebhook'), examples: { succeeded: EXAMPLES.webhook } },
+      },
+    },
+    responses: {
+      '200': { description: 'Taken (any 2xx will do); nothing is sent again' },
+      '500': {
+        description: 'Not taken now (any 5xx, 408 or 429, or no answer): sent again later, with the same id',
+      },
+    },
+  },
+};
 
 const parameters = {
   wait: {
@@ -158,6 +246,7 @@ export function openApiDocument(): object {
       },
     },
     security: [{ firebase: [] }],
+    webhooks: { taskEnded: taskEndedWebhook },
     paths: {
       '/predict': {
         post: {
@@ -190,19 +279,30 @@ export function openApiDocument(): object {
               schema: { type: 'string' },
               example: 'eyJraWQiOiJhcHAtY2hlY2sifQ.e30.c2lnbmF0dXJl',
             },
+            ...notifyParameters,
             parameters.requestId,
           ],
           requestBody: {
             required: true,
             description:
               'The photo: a multipart form with one file in the `image` field, or the raw bytes with their ' +
-              'type. The type is decided by the bytes, not by the declared one.',
+              'type. The type is decided by the bytes, not by the declared one. To be told when the task ends, ' +
+              'a form may also carry `fcm_token` or `callback_url` (a raw upload: the header or query parameter).',
             content: {
               'multipart/form-data': {
                 schema: {
                   type: 'object',
                   required: ['image'],
-                  properties: { image: { type: 'string', contentMediaType: 'application/octet-stream' } },
+                  properties: {
+                    image: { type: 'string', contentMediaType: 'application/octet-stream' },
+                    fcm_token: { type: 'string', maxLength: 4096, description: FCM_TOKEN_DESCRIPTION },
+                    callback_url: {
+                      type: 'string',
+                      format: 'uri',
+                      maxLength: 2048,
+                      description: CALLBACK_URL_DESCRIPTION,
+                    },
+                  },
                 },
                 encoding: {
                   image: {
@@ -228,7 +328,8 @@ export function openApiDocument(): object {
               },
             ),
             '400': error(
-              'No file, wrong field, more than one file, or a bad `wait`, `min_confidence` or `Idempotency-Key`',
+              'No file, wrong field, more than one file, or a bad `wait`, `min_confidence` or ' +
+                '`Idempotency-Key`; a device token where FCM is off, or both a token and a callback URL',
               [{ code: 'invalid_request', message: 'no file in form field "image"' }, badWait],
             ),
             '401': unauthorized,
@@ -239,8 +340,14 @@ export function openApiDocument(): object {
               { code: 'unsupported_type', message: 'not a JPEG, PNG, WebP, GIF, AVIF or TIFF image' },
             ]),
             '422': error(
-              'Unreadable image header, too many pixels, or an Idempotency-Key reused for another image',
+              'Unreadable image header, too many pixels, an Idempotency-Key reused for another request, or a ' +
+                '`callback_url` refused (not https, host not on CALLBACK_HOSTS, webhooks off, an address that is ' +
+                'loopback, link-local or private)',
               [
+                {
+                  code: 'invalid_callback',
+                  message: 'the callback URL names an address that is not allowed',
+                },
                 {
                   code: 'invalid_image',
                   message: 'image is 10000×5000 (50 megapixels), over the limit of 40 megapixels',

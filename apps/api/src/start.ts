@@ -8,6 +8,7 @@ import { assertSafeAuth, type Config } from './config.js';
 import { createUploadLimiter } from './http/rate-limit.js';
 import type { Metrics } from './metrics.js';
 import { loadServedModel } from './model.js';
+import { notifyOptions } from './notify.js';
 import { listen } from './server.js';
 import { createAppCheck, createVerifier, localTokenFactory } from './verifier.js';
 
@@ -62,6 +63,7 @@ export async function startApi({
     metrics,
     model,
     ...(appCheck ? { appCheck } : {}),
+    notify: notifyOptions(config),
     settings: {
       maxUploadBytes: config.MAX_UPLOAD_BYTES,
       uploadBudget: {

@@ -10,6 +10,7 @@ import {
   type ResultRecord,
   type ResultStore,
   type TaskMessage,
+  type NotifyTarget,
   type TaskQueue,
 } from '@visionq/core';
 import type { Logger } from 'pino';
@@ -23,6 +24,9 @@ export interface Submission {
   idempotencyKey?: string;
   /** The request's confidence floor (`?min_confidence=`), carried to the worker with the task. */
   minConfidence?: number;
+  /** Who to tell when the task ends (checked already), and in which language. */
+  notify?: NotifyTarget;
+  language?: string;
 }
 
 export interface SubmitDeps {
@@ -40,17 +44,19 @@ export interface SubmitDeps {
  */
 export async function submitTask(
   { store, queue, ceiling, metrics }: SubmitDeps,
-  { uid, image, type, idempotencyKey: key, minConfidence }: Submission,
+  { uid, image, type, idempotencyKey: key, minConfidence, notify, language }: Submission,
   admission: Admission,
   log: Logger,
 ): Promise<ResultRecord> {
   const taskId = randomUUID();
-  // The floor is part of the request: the same key with another floor is another request.
+  // The floor and the target are part of the request: the same key with another is another request. Without a
+  // target, the hash is the one records made before targets existed hold.
   const fingerprint =
     key &&
     createHash('sha256')
       .update(image)
       .update(`\n${minConfidence ?? ''}`)
+      .update(notify ? `\n${JSON.stringify(notify)}` : '')
       .digest('base64url');
   const created = await store.create(
     newQueuedRecord(taskId, uid),
@@ -69,6 +75,8 @@ export async function submitTask(
     contentType: type,
     timestamp: Date.now(),
     ...(minConfidence === undefined ? {} : { minConfidence }),
+    ...(notify ? { notify } : {}),
+    ...(language ? { language } : {}),
     schemaVersion: TASK_MESSAGE_SCHEMA_VERSION,
   };
   try {
@@ -87,6 +95,7 @@ export async function submitTask(
   admission.queued();
   endTimer();
   metrics.tasksSubmitted.inc();
-  log.info({ task_id: taskId, type, bytes: image.length }, 'task queued');
+  // The channel only: a token or a URL never goes to the logs.
+  log.info({ task_id: taskId, type, bytes: image.length, notify: notify?.channel }, 'task queued');
   return created.record;
 }

@@ -5,6 +5,7 @@ import { join } from 'node:path';
 import { promisify } from 'node:util';
 import openapiTS, { astToString } from 'openapi-typescript';
 import { afterAll, describe, expect, it } from 'vitest';
+import { WebhookBodySchema } from '../src/http/schemas.js';
 import { openApiDocument } from '../src/openapi.js';
 import { repoPath } from '@visionq/service-kit';
 
@@ -20,6 +21,9 @@ writeFileSync(documentFile, JSON.stringify(openApiDocument(), null, 2));
 interface Operation {
   operationId?: string;
   responses: Record<string, { headers?: Record<string, unknown>; content?: Record<string, object> }>;
+}
+interface RequestBody {
+  content: Record<string, { examples: Record<string, { value: unknown }> }>;
 }
 const doc = openApiDocument() as { paths: Record<string, Record<string, Operation>> };
 const operations = Object.values(doc.paths).flatMap((item) => Object.values(item));
@@ -66,6 +70,20 @@ describe('the OpenAPI document', () => {
     }
   });
 
+  it('describes the webhook a callback_url receives: Standard Webhooks headers, and a body its schema accepts', () => {
+    const { webhooks } = openApiDocument() as {
+      webhooks: Record<string, { post: { parameters: { name: string }[]; requestBody: RequestBody } }>;
+    };
+    const { post } = webhooks.taskEnded ?? expect.unreachable('no taskEnded webhook');
+    expect(post.parameters.map((parameter) => parameter.name)).toEqual([
+      'webhook-id',
+      'webhook-timestamp',
+      'webhook-signature',
+    ]);
+    const example = post.requestBody.content['application/json']?.examples.succeeded?.value;
+    expect(WebhookBodySchema.parse(example).data.status).toBe('succeeded');
+  });
+
   it('generates a TypeScript client (openapi-typescript) whose operations are named and typed', async () => {
     const source = astToString(await openapiTS(openApiDocument() as Parameters<typeof openapiTS>[0]));
     expect(source).not.toContain('operations = Record<string, never>');
@@ -81,6 +99,9 @@ export const accepted: Submit['responses'][202]['content']['application/json'] =
 export const location: Submit['responses'][202]['headers']['Location'] = '/result/id';
 export const query: NonNullable<Submit['parameters']['query']> = { wait: 5 };
 export const language: NonNullable<Submit['parameters']['header']>['Accept-Language'] = 'es';
+export const hook: NonNullable<Submit['parameters']['query']> = { callback_url: 'https://hooks.example.com/a' };
+export const device: NonNullable<Submit['parameters']['header']>['X-Firebase-Messaging-Token'] = 'token';
+export const attempts = (body: Ended) => body.notification?.attempts;
 export const path: Result['parameters']['path'] = { task_id: 'id' };
 type Ended = Result['responses'][200]['content']['application/json'];
 export const label = (body: Ended) => (body.status === 'succeeded' ? body.result.top_k[0]?.display : body.error.code);

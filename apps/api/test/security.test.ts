@@ -136,7 +136,7 @@ describe('uploads: limits and content sniffing', () => {
     const bigField = await request(app)
       .post('/predict')
       .set(auth())
-      .field('note', 'x'.repeat(2048))
+      .field('note', 'x'.repeat(4097))
       .attach('image', image, 'a.jpg');
     expect(bigField.status).toBe(400);
     let many = request(app).post('/predict').set(auth());

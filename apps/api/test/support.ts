@@ -65,6 +65,7 @@ export interface TestServiceOptions {
   appCheck?: AppDeps['appCheck'];
   /** What GET /model answers; none by default (404). */
   model?: AppDeps['model'];
+  notify?: AppDeps['notify'];
 }
 
 /** The API with in-memory queue and store, a fixed token table, and (optionally) a worker loop in-process. */
@@ -104,6 +105,7 @@ export async function createTestService(options: TestServiceOptions = {}): Promi
     metrics,
     ...(options.appCheck ? { appCheck: options.appCheck } : {}),
     ...(options.model ? { model: options.model } : {}),
+    ...(options.notify ? { notify: options.notify } : {}),
     settings: {
       maxUploadBytes: options.maxUploadBytes ?? 10 * 1024 * 1024,
       ...(options.uploadBudget ? { uploadBudget: options.uploadBudget } : {}),

@@ -7,6 +7,7 @@ import 'package:firebase_core/firebase_core.dart';
 import 'package:flutter/material.dart';
 import 'package:image_picker/image_picker.dart';
 
+import 'notifications.dart';
 import 'visionq_client.dart';
 
 /// `flutter run --dart-define=VISIONQ_URL=http://10.0.2.2:8080 --dart-define=AUTH_EMULATOR=10.0.2.2:9099`
@@ -36,6 +37,8 @@ Future<void> main() async {
       androidProvider: AndroidProvider.playIntegrity,
       appleProvider: AppleProvider.appAttest,
     );
+    // Told by FCM when a task ends, in the background too (an API started with FCM_ENABLED=true).
+    TaskNotifications.registerBackgroundHandler();
   }
   runApp(const MaterialApp(title: 'visionq', home: ClassifyPage()));
 }
@@ -55,6 +58,8 @@ class _ClassifyPageState extends State<ClassifyPage> {
     appCheckToken: authEmulator.isEmpty ? () => FirebaseAppCheck.instance.getToken() : null,
     language: WidgetsBinding.instance.platformDispatcher.locale.languageCode,
   );
+  // FCM needs a real Firebase project: against the emulators, the client long-polls.
+  final _notifications = authEmulator.isEmpty ? TaskNotifications() : null;
   Uint8List? _photo;
   Prediction? _prediction;
   String? _message;
@@ -72,7 +77,18 @@ class _ClassifyPageState extends State<ClassifyPage> {
     });
     try {
       if (FirebaseAuth.instance.currentUser == null) await FirebaseAuth.instance.signInAnonymously();
-      final prediction = await _client.classify(bytes, filename: picked.name);
+      final fcmToken = await _notifications?.deviceToken();
+      final Prediction prediction;
+      if (fcmToken == null) {
+        prediction = await _client.classify(bytes, filename: picked.name);
+      } else {
+        // The photo goes with this device's token; the data message says when the task ended, and the result
+        // is fetched by its task_id. A long-poll after a minute covers a message that is late or lost.
+        final task = await _client.submit(bytes, filename: picked.name, fcmToken: fcmToken);
+        final taskId = task['task_id'] as String;
+        await Future.any([_notifications!.ended(taskId), Future<void>.delayed(const Duration(minutes: 1))]);
+        prediction = await _client.prediction(taskId);
+      }
       setState(() {
         _prediction = prediction;
         _message = null;
@@ -89,6 +105,7 @@ class _ClassifyPageState extends State<ClassifyPage> {
 
   @override
   void dispose() {
+    _notifications?.close();
     _client.close();
     super.dispose();
   }

@@ -23,7 +23,7 @@ class VisionqException implements Exception {
   VisionqException(this.code, this.message, {this.status, this.retryAfter});
 
   /// `unauthorized`, `invalid_request`, `too_large`, `unsupported_type`, `invalid_image`, `conflict`,
-  /// `not_found`, `rate_limited`, `unavailable`, `internal`.
+  /// `invalid_callback`, `not_found`, `rate_limited`, `unavailable`, `internal`.
   final String code;
   final String message;
   final int? status;
@@ -123,21 +123,8 @@ class VisionqClient {
     // The same key on every retry: the API answers a retried upload with the task it already created.
     final random = Random.secure();
     final key = List.generate(16, (_) => random.nextInt(256).toRadixString(16).padLeft(2, '0')).join();
-    var json = await submit(bytes, filename: filename, idempotencyKey: key);
-    final taskId = json['task_id'] as String;
-    while (json['status'] == 'queued' || json['status'] == 'processing') {
-      final (body, retryAfter) = await _poll(taskId, pollWait);
-      json = body;
-      // Still pending after a whole long-poll: the 202's Retry-After asks for a pause before the next one.
-      if (retryAfter != null && (json['status'] == 'queued' || json['status'] == 'processing')) {
-        await Future<void>.delayed(Duration(seconds: retryAfter));
-      }
-    }
-    if (json['status'] == 'failed') {
-      final error = json['error'] as Map<String, dynamic>;
-      throw VisionqException(error['code'] as String, error['message'] as String, status: 200);
-    }
-    return Prediction(json);
+    final json = await submit(bytes, filename: filename, idempotencyKey: key);
+    return prediction(json['task_id'] as String, json);
   }
 
   /// GET /model's `upload`, asked once; null from an API without GET /model (then photos go as they are).
@@ -174,15 +161,38 @@ class VisionqClient {
     }
   }
 
-  /// POST /predict: 202 `{task_id, status: queued}` (or 200 with the ended task for a reused key).
-  Future<Map<String, dynamic>> submit(Uint8List bytes, {String filename = 'photo.jpg', String? idempotencyKey}) async {
+  /// POST /predict: 202 `{task_id, status: queued}` (or 200 with the ended task for a reused key). With
+  /// [fcmToken] (`FirebaseMessaging.instance.getToken()`), the device gets a data message when the task ends;
+  /// a server that does not send through FCM refuses it (`invalid_request`, 400).
+  Future<Map<String, dynamic>> submit(Uint8List bytes,
+      {String filename = 'photo.jpg', String? idempotencyKey, String? fcmToken}) async {
     final (json, _) = await _send(() {
       final request = http.MultipartRequest('POST', baseUrl.resolve('/predict'))
         ..files.add(http.MultipartFile.fromBytes('image', bytes, filename: filename));
+      if (fcmToken != null) request.fields['fcm_token'] = fcmToken;
       if (idempotencyKey != null) request.headers['Idempotency-Key'] = idempotencyKey;
       return request;
     });
     return json;
+  }
+
+  /// The prediction of a task, long-polling until it ended: after [submit], or for the `task_id` of a data
+  /// message. Starts from [json] when the task's state is already at hand.
+  Future<Prediction> prediction(String taskId, [Map<String, dynamic>? json]) async {
+    var state = json ?? (await _poll(taskId, Duration.zero)).$1;
+    while (state['status'] == 'queued' || state['status'] == 'processing') {
+      final (body, retryAfter) = await _poll(taskId, pollWait);
+      state = body;
+      // Still pending after a whole long-poll: the 202's Retry-After asks for a pause before the next one.
+      if (retryAfter != null && (state['status'] == 'queued' || state['status'] == 'processing')) {
+        await Future<void>.delayed(Duration(seconds: retryAfter));
+      }
+    }
+    if (state['status'] == 'failed') {
+      final error = state['error'] as Map<String, dynamic>;
+      throw VisionqException(error['code'] as String, error['message'] as String, status: 200);
+    }
+    return Prediction(state);
   }
 
   /// GET /result/{task_id}?wait=N: 200 when the task ended, 202 while it is queued or processing.

@@ -20,6 +20,7 @@ interface Document {
 const doc = openApiDocument() as Document;
 const client = readFileSync(repoPath('examples/flutter/lib/visionq_client.dart'), 'utf8');
 const app = readFileSync(repoPath('examples/flutter/lib/main.dart'), 'utf8');
+const notifications = readFileSync(repoPath('examples/flutter/lib/notifications.dart'), 'utf8');
 const all = (source: string, pattern: RegExp) =>
   [...source.matchAll(pattern)].map((match) => match[1] as string);
 
@@ -66,7 +67,8 @@ describe('examples/flutter agrees with /openapi.json', () => {
 
   it('every JSON field read is one the response schemas define, and the essential ones are read', () => {
     const { fields } = vocabulary();
-    const read = new Set(all(client, /\['([a-z_]+)'\]/g));
+    // Form fields sent (`request.fields[...]`) are checked by the next test.
+    const read = new Set(all(client, /(?<!fields)\['([a-z_]+)'\]/g));
     expect([...read].filter((field) => !fields.has(field))).toEqual([]);
     for (const field of [
       'task_id',
@@ -124,6 +126,32 @@ describe('examples/flutter agrees with /openapi.json', () => {
     const listed = all(comment, /`([a-z_]+)`/g);
     expect(listed.length).toBeGreaterThan(5);
     for (const code of listed) expect(Object.values(ERROR_CODES)).toContain(code);
+  });
+
+  it('form fields sent are documented ones: the device token goes in fcm_token', () => {
+    const properties = Object.keys(
+      (predict.requestBody?.content['multipart/form-data']?.schema as { properties: object }).properties,
+    );
+    const sent = all(client, /request\.fields\['([^']+)'\]/g);
+    expect(sent).toEqual(['fcm_token']);
+    for (const field of sent) expect(properties).toContain(field);
+  });
+
+  it('the data message keys it reads are the ones the API says it sends; both handlers are wired', () => {
+    const described = JSON.stringify(
+      predict.parameters?.find((p) => p.name === 'X-Firebase-Messaging-Token'),
+    );
+    const read = all(notifications, /data\['([a-z_]+)'\]/g);
+    expect(new Set(read)).toEqual(new Set(['task_id', 'status', 'label', 'label_name']));
+    for (const key of read) expect(described).toContain(`\`${key}\``);
+    expect(notifications).toContain('FirebaseMessaging.onMessage.listen');
+    expect(notifications).toContain('FirebaseMessaging.onBackgroundMessage(onBackgroundTaskEnded)');
+    expect(notifications).toMatch(/@pragma\('vm:entry-point'\)\nFuture<void> onBackgroundTaskEnded\(/);
+    expect(notifications).toContain('requestPermission()');
+    expect(notifications).toContain('getToken()');
+    expect(app).toContain('TaskNotifications.registerBackgroundHandler();');
+    expect(app).toMatch(/_client\.submit\(bytes, filename: picked\.name, fcmToken: fcmToken\)/);
+    expect(app).toMatch(/_client\.prediction\(taskId\)/);
   });
 
   it('the app signs in against the emulator project the API’s local mode accepts', () => {

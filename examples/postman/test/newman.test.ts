@@ -89,6 +89,8 @@ describe('examples/postman: the collection, run with newman against the all-in-o
       ['Not an image: SVG (415)', 415],
       ['Over the upload limit (413)', 413],
       ['Unreadable image header (422)', 422],
+      ['callback_url to the cloud metadata address (422)', 422],
+      ['fcm_token and callback_url together (400)', 400],
     ] as const) {
       expect(codes(name)).toEqual([status]);
     }

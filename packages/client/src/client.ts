@@ -15,7 +15,21 @@ import {
   type UploadRecommendation,
 } from './types.js';
 
-export interface SubmitOptions {
+/** Who to tell when the task ends, instead of (or as well as) waiting for it: one of the two, not both. */
+export interface NotifyOptions {
+  /**
+   * A Firebase Cloud Messaging registration token: the device gets a data message (`task_id`, `status`,
+   * `label`, `label_name`) when the task ends. Sent as the `X-Firebase-Messaging-Token` header.
+   */
+  fcmToken?: string;
+  /**
+   * An https URL the API may call (its host on the server's CALLBACK_HOSTS): it gets a signed webhook when the
+   * task ends. Sent as the `callback_url` query parameter; a refused URL is a `invalid_callback` error (422).
+   */
+  callbackUrl?: string;
+}
+
+export interface SubmitOptions extends NotifyOptions {
   /** Retries with the same key (same user, within the API's RESULT_TTL) get the same task back. */
   idempotencyKey?: string;
   /** Seconds (0–30) the API may hold the request for the result; default 0 (answer at once). */
@@ -33,7 +47,7 @@ export interface ResultOptions {
   signal?: AbortSignal;
 }
 
-export interface ClassifyOptions {
+export interface ClassifyOptions extends NotifyOptions {
   /** Default: a fresh random key, so that a retried upload never creates a second task. */
   idempotencyKey?: string;
   /** The confidence floor (0–1) for this photo instead of the model's. */
@@ -67,8 +81,13 @@ export function createVisionqClient(options: VisionqClientOptions): VisionqClien
   const settings = resolveOptions(options);
   const waitQuery = (wait: number | undefined) =>
     wait ? `?wait=${seconds('wait', wait, 0, MAX_WAIT_SECONDS)}` : '';
-  const predictQuery = (wait: number | undefined, minConfidence: number | undefined) => {
+  const predictQuery = (
+    wait: number | undefined,
+    minConfidence: number | undefined,
+    callbackUrl: string | undefined,
+  ) => {
     const query = new URLSearchParams();
+    if (callbackUrl !== undefined) query.set('callback_url', callbackUrl);
     if (wait) query.set('wait', String(seconds('wait', wait, 0, MAX_WAIT_SECONDS)));
     if (minConfidence !== undefined)
       query.set('min_confidence', String(fraction('minConfidence', minConfidence)));
@@ -77,15 +96,19 @@ export function createVisionqClient(options: VisionqClientOptions): VisionqClien
   };
 
   const client: VisionqClient = {
-    async submit(image, { idempotencyKey, wait, minConfidence, shrink = settings.shrink, signal } = {}) {
+    async submit(
+      image,
+      { idempotencyKey, wait, minConfidence, fcmToken, callbackUrl, shrink = settings.shrink, signal } = {},
+    ) {
       const upload = await imageBody(image, shrink ? (bytes) => shrunk(bytes, signal) : undefined);
       const { status, body } = await send(settings, {
         method: 'POST',
-        path: `predict${predictQuery(wait, minConfidence)}`,
+        path: `predict${predictQuery(wait, minConfidence, callbackUrl)}`,
         body: upload.body,
         headers: {
           'Content-Type': upload.contentType,
           ...(idempotencyKey === undefined ? {} : { 'Idempotency-Key': idempotencyKey }),
+          ...(fcmToken === undefined ? {} : { 'X-Firebase-Messaging-Token': fcmToken }),
         },
         idempotent: idempotencyKey !== undefined,
         ...(signal ? { signal } : {}),
@@ -115,12 +138,17 @@ export function createVisionqClient(options: VisionqClientOptions): VisionqClien
       });
     },
 
-    async classify(image, { idempotencyKey = randomKey(), minConfidence, shrink, signal } = {}) {
+    async classify(
+      image,
+      { idempotencyKey = randomKey(), minConfidence, fcmToken, callbackUrl, shrink, signal } = {},
+    ) {
       let task = await client.submit(image, {
         idempotencyKey,
         ...(shrink === undefined ? {} : { shrink }),
         wait: settings.pollWaitSeconds,
         ...(minConfidence === undefined ? {} : { minConfidence }),
+        ...(fcmToken === undefined ? {} : { fcmToken }),
+        ...(callbackUrl === undefined ? {} : { callbackUrl }),
         ...(signal ? { signal } : {}),
       });
       if (isPending(task)) task = await client.waitFor(task.task_id, signal ? { signal } : {});

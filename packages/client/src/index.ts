@@ -1,5 +1,11 @@
 export { createVisionqClient } from './client.js';
-export type { ClassifyOptions, ResultOptions, SubmitOptions, VisionqClient } from './client.js';
+export type {
+  ClassifyOptions,
+  NotifyOptions,
+  ResultOptions,
+  SubmitOptions,
+  VisionqClient,
+} from './client.js';
 export type { VisionqClientOptions } from './options.js';
 export type { TokenProvider } from './transport.js';
 export { VisionqApiError, type VisionqApiErrorOptions } from './errors.js';
@@ -11,6 +17,7 @@ export type {
   ImageInput,
   ModelDescription,
   ModelLabel,
+  NotificationStatus,
   PendingTask,
   ScoredLabel,
   SucceededTask,

@@ -12,6 +12,17 @@ export interface ScoredLabel {
   display?: string;
 }
 
+/**
+ * What became of the notification a task asked for (`fcmToken` or `callbackUrl`): the channel, the attempts
+ * so far, and when it was delivered or given up on (neither yet: still being tried). Never the token or URL.
+ */
+export interface NotificationStatus {
+  channel: 'fcm' | 'webhook';
+  attempts: number;
+  delivered_at?: string;
+  failed_at?: string;
+}
+
 export interface PendingTask {
   task_id: string;
   status: 'queued' | 'processing';
@@ -29,6 +40,7 @@ export interface SucceededTask {
   model: { name: string; version: string };
   created_at: string;
   completed_at: string;
+  notification?: NotificationStatus;
 }
 
 export interface FailedTask {
@@ -37,6 +49,7 @@ export interface FailedTask {
   error: { code: string; message: string };
   created_at: string;
   completed_at: string;
+  notification?: NotificationStatus;
 }
 
 export type EndedTask = SucceededTask | FailedTask;

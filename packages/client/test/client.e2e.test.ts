@@ -102,6 +102,15 @@ describe('@visionq/client against the real API (all-in-one process)', () => {
     expect(await rejection(client.submit(broken))).toMatchObject({ code: 'invalid_image', status: 422 });
   });
 
+  it('notifications the server does not offer are refused, typed: callbackUrl → invalid_callback (422), fcmToken → 400', async () => {
+    // The embedded default sends neither webhooks (no CALLBACK_HOSTS) nor FCM messages.
+    const client = clientFor();
+    const hook = await rejection(client.submit(STOP, { callbackUrl: 'https://hooks.example.com/visionq' }));
+    expect(hook).toMatchObject({ code: 'invalid_callback', status: 422, transient: false });
+    const device = await rejection(client.classify(STOP, { fcmToken: 'device-token' }));
+    expect(device).toMatchObject({ code: 'invalid_request', status: 400 });
+  });
+
   it('a task that fails in the worker: classify throws its code and task id; waitFor returns it', async () => {
     const client = clientFor();
     const truncated = STOP.subarray(0, Math.floor(STOP.length * 0.4));

@@ -8,14 +8,15 @@ const IMAGE = new Uint8Array([0xff, 0xd8, 0xff, 0xe0, 1, 2, 3, 4]);
 const TASK = randomUUID();
 const pending = (headers: Record<string, string> = {}) =>
   json(202, { task_id: TASK, status: 'queued' }, headers);
-const succeeded = json(200, {
+const SUCCEEDED = {
   task_id: TASK,
   status: 'succeeded',
   result: { label: 'stop', confidence: 0.9, recognized: true, top_k: [{ label: 'stop', confidence: 0.9 }] },
   model: { name: 'm', version: '1' },
   created_at: new Date().toISOString(),
   completed_at: new Date().toISOString(),
-});
+};
+const succeeded = json(200, SUCCEEDED);
 const unavailable = (retryAfter: string) =>
   json(503, { error: { code: 'unavailable', message: 'retry later' } }, { 'Retry-After': retryAfter });
 
@@ -90,6 +91,23 @@ describe('Retry-After, retries and aborts (against a scripted HTTP server)', () 
       code: 'invalid_request',
     });
     expect(server.seen).toHaveLength(1);
+  });
+
+  it('fcmToken goes as X-Firebase-Messaging-Token, callbackUrl as ?callback_url; a notification is typed', async () => {
+    const notified = json(200, {
+      ...SUCCEEDED,
+      notification: { channel: 'webhook', attempts: 3, delivered_at: new Date().toISOString() },
+    });
+    const { server, client } = await setUp([pending(), notified]);
+    await client.submit(IMAGE, { fcmToken: 'device:token-1' });
+    expect(server.seen[0]!.headers['x-firebase-messaging-token']).toBe('device:token-1');
+    expect(server.seen[0]!.url).toBe('/predict');
+    const task = await client.submit(IMAGE, { callbackUrl: 'https://hooks.example.com/a?b=c&d' });
+    expect(server.seen[1]!.url).toBe(
+      `/predict?callback_url=${encodeURIComponent('https://hooks.example.com/a?b=c&d')}`,
+    );
+    expect(server.seen[1]!.headers).not.toHaveProperty('x-firebase-messaging-token');
+    expect(task.status === 'succeeded' && task.notification?.attempts).toBe(3);
   });
 
   it('an abort ends a long-poll at once with the signal’s reason', async () => {

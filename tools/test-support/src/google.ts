@@ -3,7 +3,7 @@ import { createPublicKey, generateKeyPairSync, randomUUID, verify, type KeyObjec
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import type { IncomingMessage, RequestListener } from 'node:http';
 import { Agent, createServer, type AgentOptions, type RequestOptions } from 'node:https';
-import type { AddressInfo } from 'node:net';
+import { isIP, type AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Duplex } from 'node:stream';
@@ -19,7 +19,7 @@ export interface CertifiedKey {
   certificatePem: string;
 }
 
-/** A fresh RSA key and its self-signed certificate, naming `altNames` as DNS names when given. */
+/** A fresh RSA key and its self-signed certificate, naming `altNames` (host names or IP addresses) when given. */
 export function makeCertifiedKey(commonName: string, altNames: readonly string[] = []): CertifiedKey {
   const { privateKey, publicKey } = generateKeyPairSync('rsa', { modulusLength: 2048 });
   const certificate = forge.pki.createCertificate();
@@ -35,7 +35,10 @@ export function makeCertifiedKey(commonName: string, altNames: readonly string[]
   if (altNames.length > 0) {
     certificate.setExtensions([
       { name: 'basicConstraints', cA: true },
-      { name: 'subjectAltName', altNames: altNames.map((value) => ({ type: 2, value })) },
+      {
+        name: 'subjectAltName',
+        altNames: altNames.map((value) => (isIP(value) ? { type: 7, ip: value } : { type: 2, value })),
+      },
     ]);
   }
   const forgeKey = forge.pki.privateKeyFromPem(

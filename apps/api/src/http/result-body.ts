@@ -1,5 +1,10 @@
 import type { Request } from 'express';
-import type { ResultRecord, ScoredLabel, TerminalRecord } from '@visionq/core';
+import {
+  NotificationStatusSchema,
+  type ResultRecord,
+  type ScoredLabel,
+  type TerminalRecord,
+} from '@visionq/core';
 import type { FailedBody, PendingBody, SucceededBody } from './schemas.js';
 
 const DEFAULT_LANGUAGE = 'en';
@@ -13,7 +18,12 @@ export function terminalBody(
   record: Exclude<TerminalRecord, { status: 'cancelled' }>,
   req: Request,
 ): SucceededBody | FailedBody {
-  const times = { created_at: record.created_at, completed_at: record.completed_at };
+  const times = {
+    created_at: record.created_at,
+    completed_at: record.completed_at,
+    // The channel, the attempts and the times, and nothing else a record might ever hold about where it went.
+    ...(record.notification ? { notification: NotificationStatusSchema.parse(record.notification) } : {}),
+  };
   if (record.status === 'failed')
     return { task_id: record.task_id, status: 'failed', error: record.error, ...times };
   const { result } = record;

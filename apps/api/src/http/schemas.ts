@@ -1,8 +1,12 @@
 import { z } from 'zod';
 import {
   DisplayNamesSchema,
+  CancelledRecordSchema,
+  FailedRecordSchema,
   ModelRefSchema,
+  NotificationStatusSchema,
   ScoredLabelSchema,
+  SucceededRecordSchema,
   TaskErrorSchema,
   TaskIdSchema,
   TaskStatusSchema,
@@ -27,6 +31,12 @@ export const PendingBodySchema = z
   .object({ task_id: TaskIdSchema, status: TaskStatusSchema.extract(['queued', 'processing']) })
   .register(apiRegistry, { id: 'TaskPending' });
 
+/** What became of the task's notification: never the token or the URL it went to. Inlined where used. */
+const NotificationSchema = NotificationStatusSchema.describe(
+  'Present when the task asked to be notified (fcm_token or callback_url): the channel, the attempts made so ' +
+    'far, and when it was delivered or given up on (neither yet: still being tried)',
+);
+
 export const SucceededBodySchema = z
   .object({
     task_id: TaskIdSchema,
@@ -45,6 +55,7 @@ export const SucceededBodySchema = z
     model: ModelRefSchema,
     created_at: z.iso.datetime(),
     completed_at: z.iso.datetime(),
+    notification: NotificationSchema.optional(),
   })
   .register(apiRegistry, { id: 'TaskSucceeded' });
 
@@ -55,6 +66,7 @@ export const FailedBodySchema = z
     error: TaskErrorSchema,
     created_at: z.iso.datetime(),
     completed_at: z.iso.datetime(),
+    notification: NotificationSchema.optional(),
   })
   .register(apiRegistry, { id: 'TaskFailed' });
 
@@ -108,3 +120,22 @@ export const ModelBodySchema = z
   .register(apiRegistry, { id: 'Model' });
 
 export type ModelBody = z.infer<typeof ModelBodySchema>;
+/** The body of the webhook sent when a task ends (`callback_url`): the stored record, less its owner. */
+const hidden = { owner: true, notification: true } as const;
+export const WebhookBodySchema = z
+  .object({
+    type: z.literal('task.ended'),
+    timestamp: z.iso.datetime().describe('When the task ended'),
+    data: z
+      .discriminatedUnion('status', [
+        SucceededRecordSchema.omit(hidden),
+        FailedRecordSchema.omit(hidden),
+        CancelledRecordSchema.omit(hidden),
+      ])
+      .describe(
+        'The task as it ended. A result carries its display names in every language the model has (`names`), ' +
+          'where GET /result shows one (`display`).',
+      ),
+  })
+  .register(apiRegistry, { id: 'TaskEndedWebhook' });
+export type WebhookBody = z.infer<typeof WebhookBodySchema>;

@@ -20,7 +20,8 @@ export function readUpload(
   const tooLargeNow = new WeakMap<Request, (error: VisionqError) => void>();
   const multipart = multer({
     storage: new PooledStorage(pool, maxBytes, (req) => tooLargeNow.get(req as Request)?.(tooLarge())),
-    limits: { fileSize: maxBytes, files: 1, fields: 10, fieldSize: 1024, parts: 20, headerPairs: 100 },
+    // A field holds at most a device token (4 KiB) or a callback URL.
+    limits: { fileSize: maxBytes, files: 1, fields: 10, fieldSize: 4096, parts: 20, headerPairs: 100 },
   }).single(IMAGE_FIELD);
   const notEmpty = (bytes: Uint8Array, what: string) => {
     if (bytes.byteLength > 0) return bytes;

@@ -2,6 +2,7 @@ import { Router } from 'express';
 import { InvalidRequestError, QueueFullError, type Admission } from '@visionq/core';
 import type { AppDeps } from '../app.js';
 import { admitUpload } from '../http/admit-upload.js';
+import { checkedTarget, requestLanguage } from '../http/notify-target.js';
 import { readUpload } from '../http/upload.js';
 import { DEFAULT_UPLOAD_BUDGET, createUploadBudget } from '../http/upload-budget.js';
 import { answerTask, minConfidence, waitSeconds } from '../http/wait.js';
@@ -45,16 +46,22 @@ export function predictRoute(deps: AppDeps): Router {
     }
     let record;
     try {
-      const { type } = await inspectImage(image).catch((error: unknown) => {
+      const [{ type }, notify] = await Promise.all([
+        inspectImage(image),
+        checkedTarget(req, deps.notify ?? { fcm: false }),
+      ]).catch((error: unknown) => {
         admission.abandoned();
         throw error;
       });
+      const language = notify && requestLanguage(req);
       const submission = {
         uid,
         image,
         type,
         idempotencyKey,
         ...(floor === undefined ? {} : { minConfidence: floor }),
+        ...(notify ? { notify } : {}),
+        ...(language ? { language } : {}),
       };
       record = await submitTask(deps, submission, admission, req.log);
     } finally {
