@@ -183,7 +183,7 @@ describe('try-it page in headless Chromium', () => {
         Object.values(item).map((operation) => `operation/${operation.operationId}`),
       ),
     );
-    expect(operations.length).toBe(7);
+    expect(operations.length).toBe(8);
     expect(listed).toEqual(operations);
     expect(fetched.filter((address) => !address.startsWith(url) && !address.startsWith('blob:'))).toEqual([]);
     // Redoc's footer asks for its logo on a CDN; the CSP refuses it before any request goes out.
