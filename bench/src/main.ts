@@ -1,12 +1,12 @@
 // End-to-end benchmark of visionq (a script, not a test). From the repository root:
 //   pnpm bench [--runs 3] [--seconds 20] [--users 16] [--model traffic-signs|mobilenet|PATH] [--set NAME=VALUE ...]
-//                                                                                the headline table
+//              [--modes raw,all-in-one,production] [--mixes phone,640]              the headline tables
 //   pnpm bench sweep [--runs 3] [--seconds 12] [--mode all-in-one|production] [--model …] [--only "name,name"]
 //   pnpm bench memory [--minutes 10] [--burst 2000]
 // RabbitMQ and Redis at AMQP_URL / REDIS_URL (default: on localhost) for production mode.
 import { cpus } from 'node:os';
 import { parseArgs } from 'node:util';
-import { headline } from './headline.js';
+import { headline, MODES, type ModeName } from './headline.js';
 import { memory } from './memory.js';
 import { benchModel } from './models.js';
 import { GRID, sweep } from './sweep.js';
@@ -23,6 +23,8 @@ const { values, positionals } = parseArgs({
     burst: { type: 'string', default: '2000' },
     only: { type: 'string' },
     set: { type: 'string', multiple: true },
+    modes: { type: 'string' },
+    mixes: { type: 'string' },
   },
 });
 const command = positionals[0] ?? 'headline';
@@ -38,6 +40,7 @@ console.log(
   `${new Date().toISOString()}, ${cpus()[0]?.model ?? 'cpu'} × ${cpus().length}, Node ${process.version}; the machine is shared with other work, so compare figures within one run\n`,
 );
 
+const isMode = (name: string): name is ModeName => (MODES as readonly string[]).includes(name);
 const settings = Object.fromEntries((values.set ?? []).map((pair) => pair.split('=', 2) as [string, string]));
 
 if (command === 'headline') {
@@ -49,6 +52,8 @@ if (command === 'headline') {
       seconds: number(values.seconds, 20),
       users: number(values.users, 16),
       settings,
+      ...(values.modes && { modes: values.modes.split(',').filter(isMode) }),
+      ...(values.mixes && { mixes: values.mixes.split(',') }),
     }),
   );
 } else if (command === 'sweep') {

@@ -32,14 +32,17 @@ export interface DriveResult {
  * window; latency is from the start of the upload to the result in hand.
  */
 export async function drive(options: DriveOptions): Promise<DriveResult> {
-  const token = createEmulatorIdToken({ uid: `bench-${process.pid}`, projectId: 'demo-visionq' });
   const lean = options.transport === 'fetch' ? undefined : createLeanFetch();
-  const client = createVisionqClient({
-    baseUrl: options.url,
-    token: () => token,
-    maxRetries: 0,
-    ...(lean ? { fetch: lean.fetch } : {}),
-  });
+  // Each user signs in as a uid of its own, as real users do: the API budgets uploads per uid.
+  const clientOf = (n: number) => {
+    const token = createEmulatorIdToken({ uid: `bench-${process.pid}-${n}`, projectId: 'demo-visionq' });
+    return createVisionqClient({
+      baseUrl: options.url,
+      token: () => token,
+      maxRetries: 0,
+      ...(lean ? { fetch: lean.fetch } : {}),
+    });
+  };
   const begin = performance.now() + options.warmupSeconds * 1000;
   const end = begin + options.seconds * 1000;
   const latencies: number[] = [];
@@ -47,7 +50,8 @@ export async function drive(options: DriveOptions): Promise<DriveResult> {
   let all = 0;
   let failed = 0;
   let sent = 0;
-  const user = async () => {
+  const user = async (n: number) => {
+    const client = clientOf(n);
     while (performance.now() < end) {
       const image = options.images[sent++ % options.images.length]!;
       const started = performance.now();
@@ -67,7 +71,7 @@ export async function drive(options: DriveOptions): Promise<DriveResult> {
       }
     }
   };
-  await Promise.all(Array.from({ length: options.users }, user)).finally(() => lean?.close());
+  await Promise.all(Array.from({ length: options.users }, (_, n) => user(n))).finally(() => lean?.close());
   return {
     imagesPerSecond: completed / options.seconds,
     completed,
