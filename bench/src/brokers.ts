@@ -5,14 +5,14 @@ import { promisify } from 'node:util';
 
 /**
  * What the brokers did for the service: the RabbitMQ and Redis server processes (found by the port they listen
- * on, when they run on this machine), the commands Redis executed and the packets RabbitMQ exchanged with the
+ * on, when they run on this machine), the requests Redis read and the packets RabbitMQ exchanged with the
  * service's own connections. Anything that cannot be read (a remote broker, no rabbitmqctl) is `undefined`.
  */
 export interface BrokerProbe {
   rabbitPid: number | undefined;
   redisPid: number | undefined;
-  /** Commands Redis has executed so far, every client (`INFO commandstats`). */
-  redisCommands(): Promise<number | undefined>;
+  /** Socket reads Redis has processed so far, every client: round trips, a pipeline counting once. */
+  redisReads(): Promise<number | undefined>;
   /** Socket reads + writes RabbitMQ counted on the connections these processes hold (`rabbitmqctl`). */
   amqpPackets(pids: readonly number[]): Promise<number | undefined>;
 }
@@ -26,7 +26,7 @@ export function probeBrokers(urls: { amqp: string; redis: string }): BrokerProbe
   return {
     rabbitPid: local(amqp) ? listenerPid(amqpPort) : undefined,
     redisPid: local(redis) ? listenerPid(redisPort) : undefined,
-    redisCommands: () => redisCommandCount(redis.hostname, redisPort).catch(() => undefined),
+    redisReads: () => redisReadCount(redis.hostname, redisPort).catch(() => undefined),
     amqpPackets: (pids) => amqpPacketCount(pids, amqpPort).catch(() => undefined),
   };
 }
@@ -92,8 +92,8 @@ function listenerPid(port: number): number | undefined {
   return undefined;
 }
 
-/** Sum of `calls` over `INFO commandstats`, the INFO itself excluded. */
-async function redisCommandCount(host: string, port: number): Promise<number> {
+/** Socket reads Redis has processed so far (`INFO stats`), every client: a command or a pipeline each. */
+async function redisReadCount(host: string, port: number): Promise<number> {
   const text = await new Promise<string>((resolve, reject) => {
     const socket = createConnection({ host: host.replace(/^\[|\]$/g, ''), port });
     let reply = '';
@@ -107,11 +107,10 @@ async function redisCommandCount(host: string, port: number): Promise<number> {
         resolve(reply);
       }
     });
-    socket.write('INFO commandstats\r\n');
+    socket.write('INFO stats\r\n');
   });
-  let calls = 0;
-  for (const match of text.matchAll(/^cmdstat_([^:]+):calls=(\d+)/gm)) calls += Number(match[2]);
-  return calls - 1;
+  // The INFO itself was one read.
+  return Number(/^total_reads_processed:(\d+)/m.exec(text)?.[1]) - 1;
 }
 
 /**

@@ -35,7 +35,7 @@ interface Mode {
   load: DriveResult;
   /** CPU per image under load: the service (api, worker, brokers), and the benchmark's own users. */
   cpu: { service: number; processes: ProcessCpu; client: number };
-  /** Per task: commands Redis executed (every client of that server), packets RabbitMQ exchanged with us. */
+  /** Per task: requests Redis read (every client of that server), packets RabbitMQ exchanged with us. */
   trips: { redis: number | undefined; amqp: number | undefined };
   /** Under load, medians: upload until 202, and delivery until stored in the worker. */
   stages: { upload: number; worker: number };
@@ -72,7 +72,7 @@ export async function headline(options: HeadlineOptions): Promise<string> {
   return [
     `model: ${basename(options.modelPath)}; ${options.users} concurrent users, ${options.seconds} s measured per mode`,
     `worker settings: ${Object.keys(options.settings).length ? JSON.stringify(options.settings) : 'the defaults'}`,
-    `brokers: RabbitMQ pid ${probe.rabbitPid ?? '–'}, Redis pid ${probe.redisPid ?? '–'} (their CPU and Redis's command count include any other client of theirs)`,
+    `brokers: RabbitMQ pid ${probe.rabbitPid ?? '–'}, Redis pid ${probe.redisPid ?? '–'} (their CPU and Redis's round trips include any other client of theirs)`,
     '',
     ...sections,
   ].join('\n');
@@ -140,7 +140,7 @@ async function measure(
       keyof typeof pids,
       number
     >,
-    redis: production ? await probe.redisCommands() : undefined,
+    redis: production ? await probe.redisReads() : undefined,
     amqp: production ? await probe.amqpPackets(ours) : undefined,
   });
   const before = await snapshot();
@@ -259,7 +259,7 @@ function report(runs: Run[], options: HeadlineOptions, mix: Workload): string {
     'RabbitMQ',
     'Redis',
     'users (client)',
-    'Redis commands/task',
+    'Redis round trips/task',
     'AMQP packets/task',
     'p50 ms',
     'p95 ms',
