@@ -50,32 +50,33 @@ interface Run {
 }
 
 /**
- * For each image mix, one table measured in one run (repeated `runs` times, medians reported): the raw limit,
+ * For each image mix, one table (printed once measured) measured in one run (repeated `runs` times, medians reported): the raw limit,
  * the all-in-one process and production mode under `users` concurrent users, and the latency a lone user sees.
  * The headline is the CPU efficiency (raw CPU per image ÷ the service's), which does not depend on how much of
  * the machine the users and the other work on it take, beside images/s, which does.
  */
-export async function headline(options: HeadlineOptions): Promise<string> {
+export async function headline(options: HeadlineOptions): Promise<void> {
   const modes = options.modes ?? MODES;
   const mixes = (await headlineMixes()).filter(
     (mix) => !options.mixes || options.mixes.some((name) => mix.name.startsWith(name)),
   );
   const probe = probeBrokers(options.brokers);
-  const sections: string[] = [];
+  console.log(
+    [
+      `model: ${basename(options.modelPath)}; ${options.users} concurrent users, ${options.seconds} s measured per mode`,
+      `worker settings: ${Object.keys(options.settings).length ? JSON.stringify(options.settings) : 'the defaults'}`,
+      `brokers: RabbitMQ pid ${probe.rabbitPid ?? '–'}, Redis pid ${probe.redisPid ?? '–'} (their CPU and Redis's round trips include any other client of theirs)`,
+      '',
+    ].join('\n'),
+  );
+  // Each mix's table as soon as it is measured: a later failure does not lose it.
   for (const mix of mixes) {
     const runs: Run[] = [];
     for (let r = 0; r < options.runs; r += 1) {
       runs.push(await measureRun(mix, options, modes, probe, `${mix.name}, run ${r + 1}/${options.runs}`));
     }
-    sections.push(report(runs, options, mix));
+    console.log(report(runs, options, mix));
   }
-  return [
-    `model: ${basename(options.modelPath)}; ${options.users} concurrent users, ${options.seconds} s measured per mode`,
-    `worker settings: ${Object.keys(options.settings).length ? JSON.stringify(options.settings) : 'the defaults'}`,
-    `brokers: RabbitMQ pid ${probe.rabbitPid ?? '–'}, Redis pid ${probe.redisPid ?? '–'} (their CPU and Redis's round trips include any other client of theirs)`,
-    '',
-    ...sections,
-  ].join('\n');
 }
 
 async function measureRun(

@@ -44,18 +44,16 @@ const isMode = (name: string): name is ModeName => (MODES as readonly string[]).
 const settings = Object.fromEntries((values.set ?? []).map((pair) => pair.split('=', 2) as [string, string]));
 
 if (command === 'headline') {
-  console.log(
-    await headline({
-      modelPath: await benchModel(values.model),
-      brokers,
-      runs: number(values.runs, 1),
-      seconds: number(values.seconds, 20),
-      users: number(values.users, 16),
-      settings,
-      ...(values.modes && { modes: values.modes.split(',').filter(isMode) }),
-      ...(values.mixes && { mixes: values.mixes.split(',') }),
-    }),
-  );
+  await headline({
+    modelPath: await benchModel(values.model),
+    brokers,
+    runs: number(values.runs, 1),
+    seconds: number(values.seconds, 20),
+    users: number(values.users, 16),
+    settings,
+    ...(values.modes && { modes: values.modes.split(',').filter(isMode) }),
+    ...(values.mixes && { mixes: values.mixes.split(',') }),
+  });
 } else if (command === 'sweep') {
   const names = values.only?.split(',') ?? Object.keys(GRID);
   console.log(

@@ -55,16 +55,22 @@ export async function drive(options: DriveOptions): Promise<DriveResult> {
     while (performance.now() < end) {
       const image = options.images[sent++ % options.images.length]!;
       const started = performance.now();
-      const submitted = await client.submit(image);
-      const ended =
-        submitted.status === 'queued' || submitted.status === 'processing'
-          ? await client.waitFor(submitted.task_id)
-          : submitted;
+      let ended: Awaited<ReturnType<typeof client.waitFor>> | undefined;
+      try {
+        const submitted = await client.submit(image);
+        ended =
+          submitted.status === 'queued' || submitted.status === 'processing'
+            ? await client.waitFor(submitted.task_id)
+            : submitted;
+      } catch {
+        // A refusal (503 and the like) is a failed image, not the end of the run; a short pause, then the next.
+        await new Promise((resolve) => setTimeout(resolve, 100));
+      }
       const finished = performance.now();
       all += 1;
       // Throughput counts what ends inside the window; latency, what also started inside it.
       if (finished < begin || finished > end) continue;
-      if (ended.status !== 'succeeded') failed += 1;
+      if (ended?.status !== 'succeeded') failed += 1;
       else {
         completed += 1;
         if (started >= begin) latencies.push(finished - started);
