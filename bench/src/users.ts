@@ -55,7 +55,7 @@ export async function drive(options: DriveOptions): Promise<DriveResult> {
     while (performance.now() < end) {
       const image = options.images[sent++ % options.images.length]!;
       const started = performance.now();
-      let ended: Awaited<ReturnType<typeof client.waitFor>> | undefined;
+      let ended: { status: string } | undefined;
       try {
         const submitted = await client.submit(image);
         ended =
