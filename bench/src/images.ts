@@ -34,4 +34,14 @@ export async function mixedWorkload(): Promise<Workload> {
   };
 }
 
+/** The mixes the headline measures one at a time: phone photos only, and 640×480 pictures only. */
+export async function headlineMixes(): Promise<Workload[]> {
+  const small = await Promise.all([0, 1, 2].map((seed) => photo(640, 480, seed)));
+  const phone = await Promise.all([0, 1].map((seed) => photo(4032, 3024, seed)));
+  return [
+    { name: 'phone photos (4032×3024 JPEG)', images: phone },
+    { name: '640×480 JPEG', images: small },
+  ];
+}
+
 export const bytesOf = (images: Buffer[]) => images.reduce((sum, image) => sum + image.length, 0);

@@ -1,6 +1,6 @@
 // End-to-end benchmark of visionq (a script, not a test). From the repository root:
 //   pnpm bench [--runs 3] [--seconds 20] [--users 16] [--model traffic-signs|mobilenet|PATH] [--set NAME=VALUE ...]
-//                                                                                the headline table
+//              [--modes raw,all-in-one,production] [--mixes phone,640]              the headline tables
 //   pnpm bench sweep [--runs 3] [--seconds 12] [--mode all-in-one|production] [--model …] [--only "name,name"]
 //   pnpm bench memory [--minutes 10] [--burst 2000]
 //   pnpm bench mobile [--runs 7] [--rate 10mbit]                               as root: a phone's link (mobile.ts)
@@ -8,7 +8,7 @@
 // RabbitMQ and Redis at AMQP_URL / REDIS_URL (default: on localhost) for production mode.
 import { cpus } from 'node:os';
 import { parseArgs } from 'node:util';
-import { headline } from './headline.js';
+import { headline, MODES, type ModeName } from './headline.js';
 import { memory } from './memory.js';
 import { benchModel } from './models.js';
 import { mobile } from './mobile.js';
@@ -29,6 +29,8 @@ const { values, positionals } = parseArgs({
     tasks: { type: 'string', default: '400' },
     set: { type: 'string', multiple: true },
     rate: { type: 'string', default: '10mbit' },
+    modes: { type: 'string' },
+    mixes: { type: 'string' },
   },
 });
 const command = positionals[0] ?? 'headline';
@@ -44,19 +46,20 @@ console.log(
   `${new Date().toISOString()}, ${cpus()[0]?.model ?? 'cpu'} × ${cpus().length}, Node ${process.version}; the machine is shared with other work, so compare figures within one run\n`,
 );
 
+const isMode = (name: string): name is ModeName => (MODES as readonly string[]).includes(name);
 const settings = Object.fromEntries((values.set ?? []).map((pair) => pair.split('=', 2) as [string, string]));
 
 if (command === 'headline') {
-  console.log(
-    await headline({
-      modelPath: await benchModel(values.model),
-      brokers,
-      runs: number(values.runs, 1),
-      seconds: number(values.seconds, 20),
-      users: number(values.users, 16),
-      settings,
-    }),
-  );
+  await headline({
+    modelPath: await benchModel(values.model),
+    brokers,
+    runs: number(values.runs, 1),
+    seconds: number(values.seconds, 20),
+    users: number(values.users, 16),
+    settings,
+    ...(values.modes && { modes: values.modes.split(',').filter(isMode) }),
+    ...(values.mixes && { mixes: values.mixes.split(',') }),
+  });
 } else if (command === 'sweep') {
   const names = values.only?.split(',') ?? Object.keys(GRID);
   console.log(

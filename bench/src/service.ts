@@ -1,4 +1,5 @@
 import { readFileSync } from 'node:fs';
+import { cpuSecondsOf } from './brokers.js';
 import { median } from './stats.js';
 import {
   ENTRY,
@@ -77,9 +78,7 @@ export function rssMiB(process: ServiceProcess): number {
 
 /** CPU seconds (user + system, every thread) a process has used so far, from /proc (Linux). */
 export function cpuSeconds(process: ServiceProcess): number {
-  const fields = readFileSync(`/proc/${process.child.pid}/stat`, 'utf8').split(') ')[1]!.split(' ');
-  // utime and stime, fields 14 and 15 of stat, in clock ticks (100 per second on Linux).
-  return (Number(fields[11]) + Number(fields[12])) / 100;
+  return cpuSecondsOf(process.child.pid as number);
 }
 
 /**

@@ -32,14 +32,17 @@ export interface DriveResult {
  * window; latency is from the start of the upload to the result in hand.
  */
 export async function drive(options: DriveOptions): Promise<DriveResult> {
-  const token = createEmulatorIdToken({ uid: `bench-${process.pid}`, projectId: 'demo-visionq' });
   const lean = options.transport === 'fetch' ? undefined : createLeanFetch();
-  const client = createVisionqClient({
-    baseUrl: options.url,
-    token: () => token,
-    maxRetries: 0,
-    ...(lean ? { fetch: lean.fetch } : {}),
-  });
+  // Each user signs in as a uid of its own, as real users do: the API budgets uploads per uid.
+  const clientOf = (n: number) => {
+    const token = createEmulatorIdToken({ uid: `bench-${process.pid}-${n}`, projectId: 'demo-visionq' });
+    return createVisionqClient({
+      baseUrl: options.url,
+      token: () => token,
+      maxRetries: 0,
+      ...(lean ? { fetch: lean.fetch } : {}),
+    });
+  };
   const begin = performance.now() + options.warmupSeconds * 1000;
   const end = begin + options.seconds * 1000;
   const latencies: number[] = [];
@@ -47,27 +50,34 @@ export async function drive(options: DriveOptions): Promise<DriveResult> {
   let all = 0;
   let failed = 0;
   let sent = 0;
-  const user = async () => {
+  const user = async (n: number) => {
+    const client = clientOf(n);
     while (performance.now() < end) {
       const image = options.images[sent++ % options.images.length]!;
       const started = performance.now();
-      const submitted = await client.submit(image);
-      const ended =
-        submitted.status === 'queued' || submitted.status === 'processing'
-          ? await client.waitFor(submitted.task_id)
-          : submitted;
+      let ended: { status: string } | undefined;
+      try {
+        const submitted = await client.submit(image);
+        ended =
+          submitted.status === 'queued' || submitted.status === 'processing'
+            ? await client.waitFor(submitted.task_id)
+            : submitted;
+      } catch {
+        // A refusal (503 and the like) is a failed image, not the end of the run; a short pause, then the next.
+        await new Promise((resolve) => setTimeout(resolve, 100));
+      }
       const finished = performance.now();
       all += 1;
       // Throughput counts what ends inside the window; latency, what also started inside it.
       if (finished < begin || finished > end) continue;
-      if (ended.status !== 'succeeded') failed += 1;
+      if (ended?.status !== 'succeeded') failed += 1;
       else {
         completed += 1;
         if (started >= begin) latencies.push(finished - started);
       }
     }
   };
-  await Promise.all(Array.from({ length: options.users }, user)).finally(() => lean?.close());
+  await Promise.all(Array.from({ length: options.users }, (_, n) => user(n))).finally(() => lean?.close());
   return {
     imagesPerSecond: completed / options.seconds,
     completed,

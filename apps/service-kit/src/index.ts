@@ -15,6 +15,7 @@ export { callbackPolicy, notifyEnv, notifyProblems, type NotifyEnv } from './not
 export { createInfrastructure, type Infrastructure } from './infrastructure.js';
 export { createLogger, prettyStream, stdout, type LogFormat } from './logger.js';
 export { bundledModelPath, repoPath } from './paths.js';
+export { countBuffersInHeapLimit } from './gc.js';
 export { run, stopOnSignal } from './process.js';
 export {
   serveConfiguredMetrics,

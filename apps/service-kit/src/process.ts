@@ -1,10 +1,12 @@
 import type { Logger } from 'pino';
+import { countBuffersInHeapLimit } from './gc.js';
 
 /**
  * Runs an entry point: a failure to start is one line on stderr (`visionq worker: …` with `name`) and exit code
- * 1, never a stack trace.
+ * 1, never a stack trace. Garbage collection is tuned for image bytes first (`countBuffersInHeapLimit`).
  */
 export function run(main: () => Promise<unknown>, name?: string): void {
+  countBuffersInHeapLimit();
   main().catch((error: unknown) => {
     const message = error instanceof Error ? error.message : String(error);
     process.stderr.write(`visionq${name ? ` ${name}` : ''}: ${message}\n`);

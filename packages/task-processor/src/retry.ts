@@ -1,3 +1,4 @@
+import { setTimeout as sleep } from 'node:timers/promises';
 import pRetry, { AbortError } from 'p-retry';
 import { isTransient, toVisionqError, type BackoffOptions } from '@visionq/core';
 
@@ -13,11 +14,21 @@ export const DEFAULT_RETRY: RetryPolicy = { maxRetryTimeMs: 30_000, initialDelay
  * foresaw), with capped exponential backoff and jitter. Permanent errors are thrown at once; either way the
  * error thrown is the operation's own, so that the queue applies the same rule to it.
  */
-export function retryTransient<T>(
+export async function retryTransient<T>(
   operation: () => Promise<T>,
   policy: RetryPolicy,
   signal?: AbortSignal,
 ): Promise<T> {
+  // The first attempt runs on its own: p-retry draws its whole schedule of delays up front (hundreds, sorted) on
+  // every call, which the common case, a write that succeeds, does not need.
+  try {
+    return await operation();
+  } catch (error) {
+    const thrown = error instanceof Error ? error : toVisionqError(error);
+    if (!isTransient(thrown)) throw thrown;
+  }
+  // The same first pause as p-retry's (randomised between 1 and 2 times the initial delay), cut short by a stop.
+  await sleep(policy.initialDelayMs * (1 + Math.random()), undefined, { signal }).catch(() => undefined);
   return pRetry(
     async () => {
       try {
