@@ -15,16 +15,11 @@ out="$1"
 pnpm install --frozen-lockfile
 pnpm exec turbo run build --filter=@visionq/api... --filter=@visionq/worker... --filter=@visionq/all-in-one... --output-logs=errors-only
 # pnpm 10's default deploy needs injected workspace packages; the legacy one copies each package's `files`.
-# The three are independent: deploy them side by side.
-pnpm --filter=@visionq/api deploy --prod --legacy "$out/apps/api" &
-api=$!
-pnpm --filter=@visionq/worker deploy --prod --legacy "$out/apps/worker" &
-worker=$!
-pnpm --filter=@visionq/all-in-one deploy --prod --legacy "$out/apps/all-in-one" &
-all_in_one=$!
-wait "$api"
-wait "$worker"
-wait "$all_in_one"
+# One after the other: three deploys side by side from the same workspace were seen to hang, all three idle, for
+# good (twice in a row here), and each takes only seconds.
+for target in api worker all-in-one; do
+  pnpm --filter="@visionq/$target" deploy --prod --legacy "$out/apps/$target"
+done
 
 # onnxruntime-node ships binaries for every OS (~220 MB of darwin and win32); the images only run on Linux.
 for bin in "$out"/apps/*/node_modules/.pnpm/onnxruntime-node@*/node_modules/onnxruntime-node/bin/napi-*; do

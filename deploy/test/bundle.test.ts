@@ -74,6 +74,9 @@ beforeAll(() => {
   const built = spawnSync('sh', ['deploy/bundle.sh', app], {
     cwd: context,
     encoding: 'utf8',
+    // A hung build fails the suite rather than the whole run: spawnSync blocks the hook's own timeout.
+    timeout: 280_000,
+    killSignal: 'SIGKILL',
     env: {
       ...process.env,
       npm_config_prefer_offline: 'true',
@@ -81,7 +84,10 @@ beforeAll(() => {
       TURBO_TELEMETRY_DISABLED: '1',
     },
   });
-  if (built.status !== 0) throw new Error(`deploy/bundle.sh failed:\n${built.stdout}\n${built.stderr}`);
+  if (built.status !== 0)
+    throw new Error(
+      `deploy/bundle.sh failed (${built.signal ?? built.status}):\n${built.stdout}\n${built.stderr}`,
+    );
 }, 300_000);
 
 describe('the production bundle (what the images contain)', () => {
