@@ -4,7 +4,7 @@
 // Exits non-zero when anything failed or when no report was written (the run broke before the tests).
 // `--clean` removes every report instead, so that a run starts from none.
 import { readdirSync, readFileSync, rmSync } from 'node:fs';
-import { join } from 'node:path';
+import { join, relative } from 'node:path';
 
 const root = join(import.meta.dirname, '..');
 const folders = [join(root, 'test-results'), ...members().map((member) => join(member, 'test-results'))];
@@ -24,6 +24,7 @@ const files = folders.flatMap((folder) => {
   }
 });
 const totals = { passed: 0, failed: 0, skipped: 0 };
+const failures = [];
 for (const file of files) {
   const report = JSON.parse(readFileSync(file, 'utf8'));
   totals.passed += report.numPassedTests ?? 0;
@@ -32,12 +33,24 @@ for (const file of files) {
   // A file that fails without a failed test (it did not load, or a beforeAll hook threw and its tests were
   // skipped) counts as one failure: otherwise a broken set-up would read as skipped tests.
   for (const suite of report.testResults ?? []) {
-    const failedTests = (suite.assertionResults ?? []).filter((test) => test.status === 'failed').length;
-    if (suite.status === 'failed' && failedTests === 0) totals.failed += 1;
+    const failedTests = (suite.assertionResults ?? []).filter((test) => test.status === 'failed');
+    for (const test of failedTests) failures.push(`${relative(root, suite.name)} › ${test.fullName}: ${firstLine(test.failureMessages)}`);
+    if (suite.status === 'failed' && failedTests.length === 0) {
+      totals.failed += 1;
+      failures.push(`${relative(root, suite.name)}: ${firstLine([suite.message])}`);
+    }
   }
 }
+// The names go last, beside the totals: CI's log is often read from its tail only.
+for (const failure of failures) console.log(`failed: ${failure}`);
 console.log(`${totals.passed} passed, ${totals.failed} failed, ${totals.skipped} skipped`);
 if (files.length === 0 || totals.failed > 0) process.exit(1);
+
+/** The first line of a failure's message, without its colours: enough to find the test and why. */
+function firstLine(messages) {
+  const text = (messages ?? []).find(Boolean) ?? 'no message';
+  return text.replace(/\u001b\[[0-9;]*m/g, '').split('\n')[0].slice(0, 300);
+}
 
 /** The workspace members' folders, from pnpm-workspace.yaml's `packages` (`dir` or `dir/*` entries). */
 function members() {
