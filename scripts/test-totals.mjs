@@ -1,4 +1,5 @@
-// Prints one line with the totals of every vitest JSON report: "N passed, N failed, N skipped". The reports are
+// Prints one line with the totals of every vitest JSON report: "N passed, N failed, N skipped", after the names
+// of the failed tests and of those that passed only on a retry. The reports are
 // the root's test-results/*.json (the run-alone tests, the fault suite, a root `vitest run`) and each workspace
 // member's test-results/*.json (its `test` script, run by `turbo run test`, or restored from turbo's cache).
 // Exits non-zero when anything failed or when no report was written (the run broke before the tests).
@@ -25,6 +26,7 @@ const files = folders.flatMap((folder) => {
 });
 const totals = { passed: 0, failed: 0, skipped: 0 };
 const failures = [];
+const flaky = [];
 for (const file of files) {
   const report = JSON.parse(readFileSync(file, 'utf8'));
   totals.passed += report.numPassedTests ?? 0;
@@ -34,6 +36,12 @@ for (const file of files) {
   // skipped) counts as one failure: otherwise a broken set-up would read as skipped tests.
   for (const suite of report.testResults ?? []) {
     const failedTests = (suite.assertionResults ?? []).filter((test) => test.status === 'failed');
+    // A passed test with failure messages passed on a retry (vitest.shared.ts): named, never hidden.
+    for (const test of suite.assertionResults ?? []) {
+      if (test.status === 'passed' && test.failureMessages?.length) {
+        flaky.push(`${relative(root, suite.name)} › ${test.fullName}: ${firstLine(test.failureMessages)}`);
+      }
+    }
     for (const test of failedTests) failures.push(`${relative(root, suite.name)} › ${test.fullName}: ${firstLine(test.failureMessages)}`);
     if (suite.status === 'failed' && failedTests.length === 0) {
       totals.failed += 1;
@@ -42,8 +50,10 @@ for (const file of files) {
   }
 }
 // The names go last, beside the totals: CI's log is often read from its tail only.
+for (const test of flaky) console.log(`passed only on a retry: ${test}`);
 for (const failure of failures) console.log(`failed: ${failure}`);
-console.log(`${totals.passed} passed, ${totals.failed} failed, ${totals.skipped} skipped`);
+const retried = flaky.length > 0 ? ` (${flaky.length} only on a retry)` : '';
+console.log(`${totals.passed} passed${retried}, ${totals.failed} failed, ${totals.skipped} skipped`);
 if (files.length === 0 || totals.failed > 0) process.exit(1);
 
 /** The first line of a failure's message, without its colours: enough to find the test and why. */
