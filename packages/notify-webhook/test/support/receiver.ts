@@ -5,7 +5,7 @@ import type { AddressInfo } from 'node:net';
 import { Webhook } from 'standardwebhooks';
 import type { ReceiverStep } from '@visionq/core';
 import type { ReceivedNotification } from '@visionq/core/testing';
-import { makeCertificate, type TestCertificate } from './tls.js';
+import { makeCertifiedKey } from '@visionq/test-support/google';
 
 /** How the receiver answers one attempt: a contract step, or any status with headers. */
 export type Answer = ReceiverStep | { status: number; headers?: Record<string, string> };
@@ -20,11 +20,19 @@ export interface Delivery {
 }
 
 export const HOSTNAME = 'hooks.visionq.test';
+/** A key and a self-signed certificate (so also the CA a client must trust), in PEM. */
+export interface TestCertificate {
+  keyPem: string;
+  certificatePem: string;
+}
 let certificate: TestCertificate | undefined;
 
 /** One certificate per test file: making a key takes a while. */
 export function testCertificate(): TestCertificate {
-  certificate ??= makeCertificate([HOSTNAME]);
+  if (!certificate) {
+    const { privateKey, certificatePem } = makeCertifiedKey(HOSTNAME, [HOSTNAME, '127.0.0.1']);
+    certificate = { keyPem: privateKey.export({ type: 'pkcs8', format: 'pem' }).toString(), certificatePem };
+  }
   return certificate;
 }
 
