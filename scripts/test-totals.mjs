@@ -6,6 +6,7 @@
 // `--clean` removes every report instead, so that a run starts from none.
 import { readdirSync, readFileSync, rmSync } from 'node:fs';
 import { join, relative } from 'node:path';
+import { stripVTControlCharacters } from 'node:util';
 
 const root = join(import.meta.dirname, '..');
 const folders = [join(root, 'test-results'), ...members().map((member) => join(member, 'test-results'))];
@@ -42,7 +43,8 @@ for (const file of files) {
         flaky.push(`${relative(root, suite.name)} › ${test.fullName}: ${firstLine(test.failureMessages)}`);
       }
     }
-    for (const test of failedTests) failures.push(`${relative(root, suite.name)} › ${test.fullName}: ${firstLine(test.failureMessages)}`);
+    for (const test of failedTests)
+      failures.push(`${relative(root, suite.name)} › ${test.fullName}: ${firstLine(test.failureMessages)}`);
     if (suite.status === 'failed' && failedTests.length === 0) {
       totals.failed += 1;
       failures.push(`${relative(root, suite.name)}: ${firstLine([suite.message])}`);
@@ -59,7 +61,7 @@ if (files.length === 0 || totals.failed > 0) process.exit(1);
 /** The first line of a failure's message, without its colours: enough to find the test and why. */
 function firstLine(messages) {
   const text = (messages ?? []).find(Boolean) ?? 'no message';
-  return text.replace(/\u001b\[[0-9;]*m/g, '').split('\n')[0].slice(0, 300);
+  return stripVTControlCharacters(text).split('\n')[0].slice(0, 300);
 }
 
 /** The workspace members' folders, from pnpm-workspace.yaml's `packages` (`dir` or `dir/*` entries). */

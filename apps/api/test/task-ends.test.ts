@@ -1,6 +1,6 @@
 import request from 'supertest';
 import { request as httpRequest } from 'node:http';
-import type { AddressInfo } from 'node:net';
+import { connect, type AddressInfo } from 'node:net';
 import { describe, expect, it, vi } from 'vitest';
 import { eventually, gate } from '@visionq/core/testing';
 import { ErrorBodySchema, FailedBodySchema, PendingBodySchema } from '../src/http/schemas.js';
@@ -83,6 +83,44 @@ describe('MAX_QUEUED_TASKS', () => {
       );
       expect(status.status).toBe(503);
       expect(Number(status.retryAfter)).toBeGreaterThan(0);
+    } finally {
+      server.closeAllConnections();
+      server.close();
+    }
+  });
+});
+
+describe('MAX_QUEUED_TASKS, to a client that sends its whole body before it reads', () => {
+  it('gets the 503 and its Retry-After, not a broken pipe: the body is read and thrown away', async () => {
+    const { app } = await service({ worker: false, maxQueued: 1 });
+    expect((await submit(app, await jpeg())).status).toBe(202);
+    const server = app.listen(0, '127.0.0.1');
+    await new Promise((resolve) => server.once('listening', resolve));
+    try {
+      const { port } = server.address() as AddressInfo;
+      // 4 MB, a phone photo's size: far more than the kernels' socket buffers hold, so the server must read it.
+      const body = Buffer.alloc(4 * 1024 * 1024, 0xd8);
+      const socket = connect(port, '127.0.0.1');
+      let received = '';
+      socket.on('data', (chunk: Buffer) => (received += chunk.toString('latin1')));
+      const head = [
+        'POST /predict HTTP/1.1',
+        'Host: localhost',
+        `Authorization: ${auth().Authorization}`,
+        'Content-Type: image/jpeg',
+        `Content-Length: ${body.length}`,
+      ].join('\r\n');
+      const written = new Promise<void>((resolve, reject) => {
+        socket.on('error', reject);
+        socket.write(`${head}\r\n\r\n`);
+        socket.write(body, (error) => (error ? reject(error) : resolve()));
+      });
+      await written;
+      await eventually(() => received.includes('\r\n\r\n'), 5_000, 'the answer');
+      expect(received).toMatch(/^HTTP\/1\.1 503 /);
+      expect(received).toMatch(/\r\nRetry-After: \d+\r\n/i);
+      expect(received).not.toMatch(/\r\nConnection: close\r\n/i);
+      socket.destroy();
     } finally {
       server.closeAllConnections();
       server.close();

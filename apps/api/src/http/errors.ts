@@ -36,17 +36,23 @@ export function sendError(res: Response, thrown: unknown): VisionqError {
 const DRAINED_UPLOAD_BYTES = 16 * 2 ** 20;
 
 /**
- * Refused with its body unread (too large, no room, not authenticated): the connection ends with the answer
- * rather than reading, and throwing away, whatever the client still sends. Except an upload refused only for
- * being over the limit, that says it is at most DRAINED_UPLOAD_BYTES and does not wait for `100 Continue`:
- * clients that send their whole body before they read the answer (Postman, most HTTP libraries) would see a
- * broken connection instead of the 413, so its body is read to the end, at a bounded cost.
+ * Refusals of an upload that was fine in itself, told to an authenticated client: over the size limit, or the
+ * queue full. Clients that send their whole body before they read the answer (fetch, Postman, most HTTP
+ * libraries) would see a broken connection instead of the 413 or the 503 with its Retry-After.
+ */
+const DRAINED_CODES = new Set(['too_large', 'queue_full']);
+
+/**
+ * Refused with its body unread: the connection ends with the answer rather than reading, and throwing away,
+ * whatever the client still sends (a stranger's 401, an upload budget out of room: never spend on those).
+ * Except the DRAINED_CODES, for an upload that says it is at most DRAINED_UPLOAD_BYTES and does not wait for
+ * `100 Continue`: its body is read to the end, at a bounded cost, and the connection stays open.
  */
 function endsWithAnswer(res: Response, error: VisionqError): void {
   const { req } = res;
   const declared = Number(req.get('content-length'));
   const drain =
-    error.code === 'too_large' && req.get('expect') === undefined && declared <= DRAINED_UPLOAD_BYTES;
+    DRAINED_CODES.has(error.code) && req.get('expect') === undefined && declared <= DRAINED_UPLOAD_BYTES;
   if (drain) req.resume();
   else res.setHeader('Connection', 'close');
 }
