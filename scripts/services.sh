@@ -6,6 +6,7 @@
 #   scripts/services.sh stop|start rabbitmq  stop or start one server (used by the restart tests)
 #   scripts/services.sh stop|start redis
 #   scripts/services.sh status
+#   scripts/services.sh sweep                 delete the queues that killed test and bench runs left behind
 set -euo pipefail
 
 REDIS_PORT="${REDIS_PORT:-6379}"
@@ -68,6 +69,19 @@ stop_redis() {
   for _ in $(seq 1 60); do redis_up || return 0; sleep 0.5; done
 }
 
+# The names tests and benchmarks give their queues; a run removes its own, but not one that was killed. Only
+# queues with no consumer go: one a running test still uses is left alone (rerun the sweep once it is done).
+TEST_QUEUES='^visionq[.-](test-|e2e-|hook-e2e-|aio-|bench-|deploy-|faults-|jepsen-)'
+sweep_rabbitmq() {
+  local names count=0
+  names="$($SUDO rabbitmqctl list_queues name consumers --no-table-headers -q | awk '$2 == 0 { print $1 }' |
+    grep -E "$TEST_QUEUES" || true)"
+  for name in $names; do
+    $SUDO rabbitmqctl delete_queue "$name" -q >/dev/null && count=$((count + 1))
+  done
+  log "deleted $count leftover test queue(s)"
+}
+
 case "${1:-up}" in
   up)
     ensure_package rabbitmq-server rabbitmq-server
@@ -78,12 +92,13 @@ case "${1:-up}" in
     ;;
   start) "start_${2:?which server}" ;;
   stop) "stop_${2:?which server}" ;;
+  sweep) sweep_rabbitmq ;;
   status)
     rabbit_up && echo "rabbitmq: up" || echo "rabbitmq: down"
     redis_up && echo "redis: up" || echo "redis: down"
     ;;
   *)
-    echo "usage: $0 [up|status|start rabbitmq|start redis|stop rabbitmq|stop redis]" >&2
+    echo "usage: $0 [up|status|sweep|start rabbitmq|start redis|stop rabbitmq|stop redis]" >&2
     exit 2
     ;;
 esac

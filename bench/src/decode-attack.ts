@@ -14,6 +14,7 @@ import { createAmqpTaskQueue } from '../../packages/queue-amqp/src/index.js';
 import { createRedisClient, createRedisResultStore } from '../../packages/result-store-redis/src/index.js';
 import sharp from 'sharp';
 import { percentile } from './stats.js';
+import { removeQueueTopology } from '@visionq/test-support/amqp';
 
 const here = resolve(import.meta.dirname, '../..');
 const root = resolve(process.argv[2] ?? here);
@@ -136,10 +137,5 @@ try {
   const keys = await client.keys(`${env.REDIS_PREFIX}*`);
   if (keys.length > 0) await client.del(...keys);
   client.disconnect();
-  const { connect } = await import('amqplib');
-  const connection = await connect(amqpUrl);
-  const channel = await connection.createChannel();
-  for (const queue of [env.AMQP_QUEUE, `${env.AMQP_QUEUE}.dlq`]) await channel.deleteQueue(queue);
-  await channel.deleteExchange(`${env.AMQP_QUEUE}.dlx`);
-  await connection.close();
+  await removeQueueTopology(amqpUrl, env.AMQP_QUEUE);
 }

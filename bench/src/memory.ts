@@ -85,10 +85,8 @@ export async function memory(options: MemoryOptions): Promise<string> {
     const after = rssMiB(service.api);
     const connection = await connect(options.brokers.amqp);
     const channel = await connection.createChannel();
+    // The queue goes with the service, when it stops.
     const depth = (await channel.checkQueue(service.queue!)).messageCount;
-    await channel.deleteQueue(service.queue!);
-    await channel.deleteQueue(`${service.queue}.dlq`);
-    await channel.deleteExchange(`${service.queue}.dlx`);
     await connection.close();
     lines.push(
       `burst with no worker running: ${options.burst} uploads of a ${fmt(small.length / 1024, 0)} KiB 640×480 JPEG, 32 at a time, ${fmt(elapsed)} s; ${accepted} accepted (202)`,

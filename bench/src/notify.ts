@@ -9,6 +9,7 @@ import { ENTRY, startProcess, waitForOutput } from '../../apps/api/test/e2e/proc
 import { photo } from './images.js';
 import { cpuSeconds } from './service.js';
 import { fmt, median, table } from './stats.js';
+import { removeQueueTopology } from '@visionq/test-support/amqp';
 
 export interface NotifyBenchOptions {
   brokers: { amqp: string; redis: string };
@@ -109,13 +110,7 @@ async function once(options: NotifyBenchOptions, images: Buffer[], target: Notif
     const keys = await redis.keys(`${env.REDIS_PREFIX}*`);
     if (keys.length > 0) await redis.del(...keys);
     redis.disconnect();
-    const { connect } = await import('amqplib');
-    const connection = await connect(env.AMQP_URL);
-    const channel = await connection.createChannel();
-    for (const name of [env.AMQP_QUEUE, `${env.AMQP_QUEUE}.dlq`, `${env.AMQP_QUEUE}.dlq.feed`])
-      await channel.deleteQueue(name).catch(() => undefined);
-    await channel.deleteExchange(`${env.AMQP_QUEUE}.dlx`).catch(() => undefined);
-    await connection.close().catch(() => undefined);
+    await removeQueueTopology(env.AMQP_URL, env.AMQP_QUEUE);
   }
 }
 

@@ -9,6 +9,7 @@ import {
   waitUntilServing,
   type ServiceProcess,
 } from '../../apps/api/test/e2e/processes.js';
+import { removeQueueTopology } from '@visionq/test-support/amqp';
 
 export interface Service {
   mode: string;
@@ -61,7 +62,10 @@ export async function startProduction(
     api,
     workers: started,
     queue: env.AMQP_QUEUE,
-    stop: () => stopAll([api, ...started]),
+    stop: async () => {
+      await stopAll([api, ...started]);
+      await removeQueueTopology(brokers.amqp, env.AMQP_QUEUE);
+    },
   };
 }
 

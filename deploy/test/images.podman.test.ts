@@ -1,6 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { removeQueueTopology } from '@visionq/test-support/amqp';
 import { probeServer } from '@visionq/test-support/servers';
 import { httpSuite, SUITE_ENV, tokenFor } from '../../apps/api/test/e2e/http-suite.js';
 import { freePort } from '../../apps/api/test/e2e/processes.js';
@@ -81,6 +82,7 @@ describe.skipIf(!amqp.available || !redis.available)(
 
     afterAll(async () => {
       for (const name of Object.values(names)) await run('podman', ['rm', '-f', '-t', '0', name]);
+      await removeQueueTopology(amqp.url, shared.AMQP_QUEUE);
     });
 
     httpSuite(() => url);

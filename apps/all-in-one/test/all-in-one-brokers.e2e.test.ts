@@ -1,6 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { connect } from 'amqplib';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { removeQueueTopology } from '@visionq/test-support/amqp';
 import { probeServer } from '@visionq/test-support/servers';
 import { repoPath } from '@visionq/service-kit';
 import { SUITE_ENV, tokenFor } from '../../api/test/e2e/http-suite.js';
@@ -48,7 +49,9 @@ describe.skipIf(!amqp.available || !redis.available)('all-in-one on RabbitMQ and
     await waitUntilServing(`${url}/readyz`, service);
   }, 90_000);
   afterAll(async () => {
-    expect(await service.kill('SIGTERM')).toBe(0);
+    const code = await service.kill('SIGTERM');
+    await removeQueueTopology(amqp.url, queue);
+    expect(code).toBe(0);
   });
 
   it('classifies an upload, and counts a poison message it dead-letters in /metrics', async () => {

@@ -1,7 +1,6 @@
 import { randomBytes, randomUUID } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { Writable } from 'node:stream';
-import { connect } from 'amqplib';
 import { Webhook } from 'standardwebhooks';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createEmulatorIdToken } from '@visionq/auth-firebase';
@@ -11,6 +10,7 @@ import { WebhookNotifier } from '@visionq/notify-webhook';
 import { createInfrastructure, createLogger, repoPath, type Infrastructure } from '@visionq/service-kit';
 import { createNotificationMetrics, createTaskProcessorMetrics } from '@visionq/task-processor/metrics';
 import { createOutbox, startWorker, type StartedWorker } from '@visionq/worker';
+import { removeQueueTopology } from '@visionq/test-support/amqp';
 import { probeServer } from '@visionq/test-support/servers';
 import { WebhookBodySchema } from '../../api/src/http/schemas.js';
 import { loadAllInOneConfig } from '../src/config.js';
@@ -70,7 +70,8 @@ async function startService(
     await Promise.all(notifiers.map((notifier) => notifier.close()));
     await workerSide.close();
     if (apiSide !== workerSide) await apiSide.close();
-    if (brokers.AMQP_URL) await deleteQueues(brokers.AMQP_URL, config.AMQP_QUEUE);
+    // This run's queues go with it (its Redis keys expire by themselves).
+    if (brokers.AMQP_URL) await removeQueueTopology(brokers.AMQP_URL, config.AMQP_QUEUE);
   };
   try {
     worker = await startWorker({
@@ -87,14 +88,6 @@ async function startService(
     throw error;
   }
   return { url: (api as RunningApi).url, logs: () => lines.join(''), close };
-}
-
-/** This run's queues go with it (its Redis keys expire by themselves). */
-async function deleteQueues(url: string, queue: string): Promise<void> {
-  const connection = await connect(url);
-  const channel = await connection.createChannel();
-  for (const name of [queue, `${queue}.dlq`, `${queue}.dlq.feed`]) await channel.deleteQueue(name);
-  await connection.close();
 }
 
 const auth = (uid: string) => ({

@@ -4,6 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Webhook } from 'standardwebhooks';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { removeQueueTopology } from '@visionq/test-support/amqp';
 import { probeServer } from '@visionq/test-support/servers';
 import { repoPath } from '@visionq/service-kit';
 import { WebhookBodySchema } from '../src/http/schemas.js';
@@ -61,6 +62,7 @@ describe.skipIf(!amqp.available || !redis.available)('webhooks: api and worker p
     const codes = await Promise.all([api, worker].map((child) => child?.kill('SIGTERM')));
     await receiver?.close();
     rmSync(dir, { recursive: true, force: true });
+    await removeQueueTopology(amqp.url, `visionq.${run}`);
     expect(codes).toEqual([0, 0]);
   }, 60_000);
 

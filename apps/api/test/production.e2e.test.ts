@@ -1,5 +1,6 @@
 import { readFileSync } from 'node:fs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { removeQueueTopology } from '@visionq/test-support/amqp';
 import { probeServer } from '@visionq/test-support/servers';
 import { repoPath } from '@visionq/service-kit';
 import { httpSuite, SUITE_ENV, tokenFor } from './e2e/http-suite.js';
@@ -50,6 +51,7 @@ describe.skipIf(!amqp.available || !redis.available)(
 
     afterAll(async () => {
       const codes = await Promise.all([api, ...workers].map((child) => child.kill('SIGTERM')));
+      await removeQueueTopology(amqp.url, shared.AMQP_QUEUE);
       expect(codes.filter((code) => code !== 'SIGKILL')).toEqual(
         codes.filter((code) => code !== 'SIGKILL').map(() => 0),
       );

@@ -4,8 +4,8 @@ import { readFile, rm, writeFile } from 'node:fs/promises';
 import { createRequire } from 'node:module';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
-import { connect } from 'amqplib';
 import { describe, expect, it } from 'vitest';
+import { removeQueueTopology } from '@visionq/test-support/amqp';
 import { probeServer } from '@visionq/test-support/servers';
 
 // The README's example is a program: run it, as a reader would, against the test broker and a queue of its own.
@@ -37,12 +37,7 @@ describe.skipIf(!server.available)('README', () => {
       expect(stdout).toMatch(/^[0-9a-f-]{36}: 70 bytes of image\/png, delivery 1$/m);
     } finally {
       await rm(file, { force: true });
-      const admin = await connect(server.url);
-      const channel = await admin.createChannel();
-      await channel.deleteQueue(queue);
-      await channel.deleteQueue(`${queue}.dlq`);
-      await channel.deleteExchange(`${queue}.dlx`);
-      await admin.close();
+      await removeQueueTopology(server.url, queue);
     }
   });
 });

@@ -3,6 +3,7 @@ import { promisify } from 'node:util';
 import { connect, type ConfirmChannel } from 'amqplib';
 import { createRedisClient } from '@visionq/result-store-redis';
 import { repoPath } from '@visionq/service-kit';
+import { removeQueueTopology } from '@visionq/test-support/amqp';
 
 const run = promisify(execFile);
 
@@ -56,15 +57,8 @@ export function broker(url: string) {
           });
         }
       }),
-    /** Removes the task queue and its dead-letter exchange and queue. Each on its own channel: a miss closes it. */
-    async deleteQueues(queue: string) {
-      const attempt = (op: (channel: ConfirmChannel) => Promise<unknown>) =>
-        withChannel(op).catch(() => undefined);
-      await attempt((channel) => channel.deleteQueue(queue));
-      await attempt((channel) => channel.deleteQueue(`${queue}.dlq`));
-      await attempt((channel) => channel.deleteQueue(`${queue}.dlq.feed`));
-      await attempt((channel) => channel.deleteExchange(`${queue}.dlx`));
-    },
+    /** Removes the task queue and what was declared with it. */
+    deleteQueues: (queue: string) => removeQueueTopology(url, queue).catch(() => undefined),
   };
 }
 export type Broker = ReturnType<typeof broker>;

@@ -8,7 +8,7 @@ import {
 } from '@visionq/core';
 import type { createAmqpTaskQueue } from '@visionq/queue-amqp';
 import { createRedisClient, type createRedisResultStore } from '@visionq/result-store-redis';
-import { connect } from 'amqplib';
+import { removeQueueTopology } from '@visionq/test-support/amqp';
 import type { ServerProbe } from '@visionq/test-support/servers';
 import { loadWorkerConfig } from '../../src/config.js';
 
@@ -33,12 +33,7 @@ export function isolated(servers: { amqp: ServerProbe; redis: ServerProbe }, env
     ...env,
   });
   const cleanup = async () => {
-    const connection = await connect(amqp.url);
-    const channel = await connection.createChannel();
-    await channel.deleteQueue(config.AMQP_QUEUE);
-    await channel.deleteQueue(`${config.AMQP_QUEUE}.dlq`);
-    await channel.deleteExchange(`${config.AMQP_QUEUE}.dlx`);
-    await connection.close();
+    await removeQueueTopology(amqp.url, config.AMQP_QUEUE);
     const client = createRedisClient(redis.url, { enableOfflineQueue: true });
     const keys = await client.keys(`${config.REDIS_PREFIX}*`);
     if (keys.length > 0) await client.del(...keys);
