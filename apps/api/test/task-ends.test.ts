@@ -57,17 +57,13 @@ describe('MAX_QUEUED_TASKS', () => {
   });
 
   it('a full queue answers before the upload is read: headers of a 10 MB body, and no body, get the 503', async () => {
-    const { app } = await service({ worker: false, maxQueued: 1 });
-    expect((await submit(app, await jpeg())).status).toBe(202);
-    const server = app.listen(0, '127.0.0.1');
-    await new Promise((resolve) => server.once('listening', resolve));
+    const server = await fullQueue();
     try {
-      const { port } = server.address() as AddressInfo;
       const status = await new Promise<{ status: number; retryAfter: string | undefined }>(
         (resolve, reject) => {
           const req = httpRequest({
             host: '127.0.0.1',
-            port,
+            port: server.port,
             method: 'POST',
             path: '/predict',
             headers: { ...auth(), 'Content-Type': 'image/jpeg', 'Content-Length': String(10 * 1024 * 1024) },
@@ -84,23 +80,16 @@ describe('MAX_QUEUED_TASKS', () => {
       expect(status.status).toBe(503);
       expect(Number(status.retryAfter)).toBeGreaterThan(0);
     } finally {
-      server.closeAllConnections();
       server.close();
     }
   });
-});
 
-describe('MAX_QUEUED_TASKS, to a client that sends its whole body before it reads', () => {
-  it('gets the 503 and its Retry-After, not a broken pipe: the body is read and thrown away', async () => {
-    const { app } = await service({ worker: false, maxQueued: 1 });
-    expect((await submit(app, await jpeg())).status).toBe(202);
-    const server = app.listen(0, '127.0.0.1');
-    await new Promise((resolve) => server.once('listening', resolve));
+  it('a client that sends its whole body before it reads gets the 503, not a broken pipe: the body is read and thrown away', async () => {
+    const server = await fullQueue();
     try {
-      const { port } = server.address() as AddressInfo;
       // 4 MB, a phone photo's size: far more than the kernels' socket buffers hold, so the server must read it.
       const body = Buffer.alloc(4 * 1024 * 1024, 0xd8);
-      const socket = connect(port, '127.0.0.1');
+      const socket = connect(server.port, '127.0.0.1');
       let received = '';
       socket.on('data', (chunk: Buffer) => (received += chunk.toString('latin1')));
       const head = [
@@ -110,23 +99,37 @@ describe('MAX_QUEUED_TASKS, to a client that sends its whole body before it read
         'Content-Type: image/jpeg',
         `Content-Length: ${body.length}`,
       ].join('\r\n');
-      const written = new Promise<void>((resolve, reject) => {
+      await new Promise<void>((resolve, reject) => {
         socket.on('error', reject);
         socket.write(`${head}\r\n\r\n`);
         socket.write(body, (error) => (error ? reject(error) : resolve()));
       });
-      await written;
       await eventually(() => received.includes('\r\n\r\n'), 5_000, 'the answer');
       expect(received).toMatch(/^HTTP\/1\.1 503 /);
       expect(received).toMatch(/\r\nRetry-After: \d+\r\n/i);
       expect(received).not.toMatch(/\r\nConnection: close\r\n/i);
       socket.destroy();
     } finally {
-      server.closeAllConnections();
       server.close();
     }
   });
 });
+
+/** The API with a full queue (a ceiling of 1, one task in it, no worker), listening on a free port. */
+async function fullQueue(): Promise<{ port: number; close: () => void }> {
+  const { app } = await service({ worker: false, maxQueued: 1 });
+  expect((await submit(app, await jpeg())).status).toBe(202);
+  const server = app.listen(0, '127.0.0.1');
+  await new Promise((resolve) => server.once('listening', resolve));
+  const { port } = server.address() as AddressInfo;
+  return {
+    port,
+    close: () => {
+      server.closeAllConnections();
+      server.close();
+    },
+  };
+}
 
 describe('DELETE /result/{task_id}', () => {
   it('a task taken back while queued is never classified; 204, then 404 for GET and DELETE', async () => {
