@@ -13,6 +13,8 @@ export interface FcmSettings {
   GOOGLE_APPLICATION_CREDENTIALS?: string;
   NOTIFY_RETRY_TIME_MS: number;
   NOTIFY_ATTEMPT_TIMEOUT_MS: number;
+  /** Seconds a result is kept: a message about it is worth delivering no longer. */
+  RESULT_TTL: number;
 }
 
 /**
@@ -39,6 +41,7 @@ export function createFcmNotifier(
     app,
     retry: { maxRetryTimeMs: config.NOTIFY_RETRY_TIME_MS },
     attemptTimeoutMs: config.NOTIFY_ATTEMPT_TIMEOUT_MS,
+    messageTtlMs: config.RESULT_TTL * 1000,
     ...(events && { events }),
   });
   return {

@@ -36,7 +36,7 @@ export function createOutbox(
  * `FCM_ENABLED`.
  */
 export function createNotifiers(
-  config: NotifySettings,
+  config: NotifySettings & { RESULT_TTL: number },
   events: { fcm?: FcmNotifierEvents } = {},
 ): Notifier[] {
   const notifiers: Notifier[] = [];

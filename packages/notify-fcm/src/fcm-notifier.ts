@@ -39,7 +39,7 @@ export class FcmNotifier implements Notifier {
       throw new InvalidRequestError(`this notifier serves fcm, not ${target.channel}`);
     const stopped = AbortSignal.any([this.closing.signal, ...(options.signal ? [options.signal] : [])]);
     stopped.throwIfAborted();
-    const message = toMessage(notification, target.token);
+    const message = toMessage(notification, target.token, this.options.messageTtlMs, Date.now());
     const ids = { notificationId: notification.id, taskId: notification.record.task_id };
     const { maxRetryTimeMs, initialDelayMs, maxDelayMs } = this.options;
     const signal = AbortSignal.any([stopped, AbortSignal.timeout(maxRetryTimeMs)]);

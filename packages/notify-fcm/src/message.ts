@@ -7,15 +7,24 @@ const FALLBACK_LANGUAGE = 'en';
  * The FCM message for one ended task: data only (every value a string), so that the app decides what to show,
  * in the foreground and in the background. Android: high priority, delivered at once even in Doze. iOS: a
  * background message (`content-available`, priority 5, push type `background`), as Apple requires for a push
- * that shows nothing (see the README).
+ * that shows nothing (see the README). Both drop it once `ttlMs` has passed since `now` (the result is gone).
  */
-export function toMessage(notification: Notification, token: string): TokenMessage {
+export function toMessage(
+  notification: Notification,
+  token: string,
+  ttlMs: number,
+  now: number,
+): TokenMessage {
   return {
     token,
     data: dataOf(notification),
-    android: { priority: 'high' },
+    android: { priority: 'high', ttl: ttlMs },
     apns: {
-      headers: { 'apns-priority': '5', 'apns-push-type': 'background' },
+      headers: {
+        'apns-priority': '5',
+        'apns-push-type': 'background',
+        'apns-expiration': String(Math.floor((now + ttlMs) / 1000)),
+      },
       payload: { aps: { contentAvailable: true } },
     },
   };

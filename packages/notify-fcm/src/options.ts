@@ -17,6 +17,12 @@ export interface FcmNotifierOptions {
   readonly retry?: FcmRetryOptions;
   /** One attempt's longest wait for FCM's answer, in milliseconds. Default 10 000. */
   readonly attemptTimeoutMs?: number;
+  /**
+   * How long FCM and APNs keep a message for a device that is offline, in milliseconds; past it they drop it.
+   * Default 300 000 (5 minutes): set it to the service's result TTL, since a message about a result that has
+   * expired only sends the app to a 404. FCM's own default would be 4 weeks.
+   */
+  readonly messageTtlMs?: number;
   /** Observers for metrics and logs; none is ever given the device token. */
   readonly events?: FcmNotifierEvents;
 }
@@ -26,6 +32,7 @@ export interface NormalisedOptions {
   readonly initialDelayMs: number;
   readonly maxDelayMs: number;
   readonly attemptTimeoutMs: number;
+  readonly messageTtlMs: number;
 }
 
 export const DEFAULTS = {
@@ -33,7 +40,10 @@ export const DEFAULTS = {
   initialDelayMs: 200,
   maxDelayMs: 5_000,
   attemptTimeoutMs: 10_000,
+  messageTtlMs: 300_000,
 } as const satisfies NormalisedOptions;
+
+const MAX_MESSAGE_TTL_MS = 28 * 24 * 3600 * 1000;
 
 export function normaliseOptions(options: FcmNotifierOptions): NormalisedOptions {
   const { app, retry = {} } = options ?? {};
@@ -47,10 +57,14 @@ export function normaliseOptions(options: FcmNotifierOptions): NormalisedOptions
     initialDelayMs: retry.initialDelayMs ?? DEFAULTS.initialDelayMs,
     maxDelayMs: retry.maxDelayMs ?? DEFAULTS.maxDelayMs,
     attemptTimeoutMs: options.attemptTimeoutMs ?? DEFAULTS.attemptTimeoutMs,
+    messageTtlMs: options.messageTtlMs ?? DEFAULTS.messageTtlMs,
   };
   for (const [name, value] of Object.entries(normalised)) {
     if (!Number.isFinite(value) || value <= 0)
       throw new RangeError(`${name} must be a positive number of milliseconds`);
+  }
+  if (normalised.messageTtlMs > MAX_MESSAGE_TTL_MS) {
+    throw new RangeError('messageTtlMs must be at most 4 weeks (FCM keeps a message no longer)');
   }
   if (normalised.maxDelayMs < normalised.initialDelayMs) {
     throw new RangeError('retry.maxDelayMs must be at least retry.initialDelayMs');

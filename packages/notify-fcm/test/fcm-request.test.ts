@@ -15,6 +15,7 @@ describe('the send request', () => {
   it('is one POST to the project’s messages:send, authorised by the service account’s OAuth2 token', async () => {
     const before = fcm.standIn.requests.length;
     const sent = notificationFor('device-token-a');
+    const sentAt = Math.floor(Date.now() / 1000);
     const status = await fcm.notifier().notify(sent);
     expect(status).toMatchObject({ channel: 'fcm', attempts: 1 });
     const requests = fcm.standIn.requests.slice(before);
@@ -41,13 +42,32 @@ describe('the send request', () => {
           confidence: '0.97',
           recognized: 'true',
         },
-        android: { priority: 'high' },
+        // Kept for an offline device no longer than the result is (5 minutes by default), not FCM's 4 weeks.
+        android: { priority: 'high', ttl: '300s' },
         apns: {
-          headers: { 'apns-priority': '5', 'apns-push-type': 'background' },
+          headers: {
+            'apns-priority': '5',
+            'apns-push-type': 'background',
+            'apns-expiration': expect.stringMatching(/^\d+$/),
+          },
           payload: { aps: { 'content-available': 1 } },
         },
       },
     });
+    const expiration = Number(request?.body.message?.apns?.headers?.['apns-expiration']);
+    expect(expiration - sentAt).toBeGreaterThanOrEqual(299);
+    expect(expiration - sentAt).toBeLessThanOrEqual(301);
+  });
+
+  it('keeps the message as long as messageTtlMs says, on Android and on iOS', async () => {
+    const before = fcm.standIn.requests.length;
+    const sentAt = Math.floor(Date.now() / 1000);
+    await fcm.notifier({ messageTtlMs: 90_000 }).notify(notificationFor('device-token-ttl'));
+    const [request] = fcm.standIn.requests.slice(before);
+    expect(request?.body.message?.android).toEqual({ priority: 'high', ttl: '90s' });
+    const expiration = Number(request?.body.message?.apns?.headers?.['apns-expiration']);
+    expect(expiration - sentAt).toBeGreaterThanOrEqual(89);
+    expect(expiration - sentAt).toBeLessThanOrEqual(91);
   });
 
   it('names the failure of a failed task, and nothing of a result', async () => {

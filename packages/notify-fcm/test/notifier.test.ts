@@ -19,6 +19,8 @@ describe('options', () => {
     [{ retry: { initialDelayMs: -1 } }, /initialDelayMs/],
     [{ retry: { initialDelayMs: 500, maxDelayMs: 100 } }, /maxDelayMs/],
     [{ attemptTimeoutMs: Number.NaN }, /attemptTimeoutMs/],
+    [{ messageTtlMs: 0 }, /messageTtlMs/],
+    [{ messageTtlMs: 29 * 24 * 3600 * 1000 }, /messageTtlMs/],
   ])('refuses %j', (options, message) => {
     expect(() => new FcmNotifier({ app, ...options })).toThrow(message);
   });

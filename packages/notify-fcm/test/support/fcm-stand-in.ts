@@ -22,7 +22,15 @@ export interface SendRequest {
   method: string | undefined;
   path: string | undefined;
   headers: IncomingHttpHeaders;
-  body: { message?: { token?: string; data?: Record<string, string>; [field: string]: unknown } };
+  body: {
+    message?: {
+      token?: string;
+      data?: Record<string, string>;
+      android?: Record<string, unknown>;
+      apns?: { headers?: Record<string, string>; payload?: unknown };
+      [field: string]: unknown;
+    };
+  };
 }
 
 const FCM_ERROR = 'type.googleapis.com/google.firebase.fcm.v1.FcmError';
