@@ -25,6 +25,7 @@ export default tseslint.config(
       '**/test/**',
       '**/bench/**',
       '*.config.*',
+      'vitest.shared.ts',
       '.ci/**',
     ],
     rules: { 'no-restricted-properties': 'off' },
