@@ -1,6 +1,6 @@
 """Makes the bundled traffic-sign model from nothing: generates the data, trains, evaluates, exports.
 
-    /usr/bin/python3 models/traffic-signs/train.py            # the published model (25–60 min on 2 cores)
+    /usr/bin/python3 models/traffic-signs/train.py            # the published model (45–80 min on 2 cores)
     /usr/bin/python3 models/traffic-signs/train.py --quick    # a smoke run in a minute or two
 
 Writes traffic-signs.onnx, traffic-signs.json (the metadata the classifier reads) and eval.json (held-out
