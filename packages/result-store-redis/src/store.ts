@@ -162,8 +162,16 @@ export class RedisResultStore implements ResultStore {
         taskDeadlineMs === undefined
           ? timeoutMs
           : Date.parse(current.created_at) + taskDeadlineMs - Date.now();
-      const wait = Math.max(0, Math.min(timeoutMs, untilDeadline));
-      const winner = await untilFirst(completed, wait, [signal, this.#closing.signal]);
+      const wakeAt = Date.now() + Math.max(0, Math.min(timeoutMs, untilDeadline));
+      const signals = [signal, this.#closing.signal];
+      let winner = await untilFirst(completed, wakeAt - Date.now(), signals);
+      // Timers count on the event loop's millisecond clock, the deadline on the wall clock's: a timer can fire a
+      // millisecond before the deadline it waited for, which then reads as not passed. Wait out what is left.
+      for (let again = 0; winner === undefined && again < 3 && !signals.some((s) => s?.aborted); again++) {
+        const left = wakeAt - Date.now();
+        if (left <= 0) break;
+        winner = await untilFirst(completed, left + 1, signals);
+      }
       this.#assertOpen();
       return winner ?? (await this.get(taskId));
     } finally {

@@ -154,10 +154,24 @@ export class InMemoryResultStore implements ResultStore {
         this.#deadlineMs === undefined
           ? timeoutMs
           : Date.parse(current.created_at) + this.#deadlineMs - this.#options.now();
+      const wakeAt = this.#options.now() + Math.max(0, Math.min(timeoutMs, untilDeadline));
       const timedOut = new Promise<'timeout'>((resolve) => {
-        // Node fires timers longer than 2^31-1 ms at once; nobody waits that long anyway.
-        const wait = Math.max(0, Math.min(timeoutMs, untilDeadline));
-        const timer = setTimeout(() => resolve('timeout'), Math.min(wait, 2 ** 31 - 1));
+        let timer: ReturnType<typeof setTimeout> | undefined;
+        let rearmed = 0;
+        // Timers count on the event loop's millisecond clock, the deadline on the wall clock's: a timer can fire
+        // a millisecond before the deadline it waited for, which then reads as not passed. Armed again for what
+        // is left (a few times at most, whatever the clock does). Node fires timers longer than 2^31-1 ms at once.
+        const arm = (ms: number) => {
+          timer = setTimeout(
+            () => {
+              const left = wakeAt - this.#options.now();
+              if (left > 0 && rearmed++ < 3) arm(left + 1);
+              else resolve('timeout');
+            },
+            Math.min(ms, 2 ** 31 - 1),
+          );
+        };
+        arm(wakeAt - this.#options.now());
         completed.finally(() => clearTimeout(timer)).catch(() => undefined);
         signal?.addEventListener('abort', () => resolve('timeout'), { once: true });
       });
