@@ -1,4 +1,6 @@
 import { CorruptRecordError, UnavailableError, VisionqError, toVisionqError } from '@visionq/core';
+import { Socket } from 'node:net';
+import { TLSSocket } from 'node:tls';
 import type { Redis } from 'ioredis';
 
 /** Replies with which a server says "not now" rather than "never": worth retrying. */
@@ -21,13 +23,41 @@ export function toStoreError(error: unknown): VisionqError {
   return toVisionqError(error);
 }
 
-/** Runs one command (or a few) once `client` is ready, with whatever it throws mapped by `toStoreError`. */
+/**
+ * Runs one command (or a few) once `client` is ready, with whatever it throws mapped by `toStoreError`. A
+ * command that got no answer within `commandTimeout` also costs the client its connection (`abandonConnection`).
+ */
 export async function command<T>(client: Redis, run: () => Promise<T>): Promise<T> {
   try {
     await whenReady(client);
     return await run();
   } catch (error) {
+    if (error instanceof Error && error.message === COMMAND_TIMED_OUT) abandonConnection(client);
     throw toStoreError(error);
+  }
+}
+
+/** What ioredis rejects a command with when `commandTimeout` passes without an answer. */
+const COMMAND_TIMED_OUT = 'Command timed out';
+
+/**
+ * Drops the connection of a client whose command timed out, with a reset that discards what the kernel still
+ * holds to send. Otherwise a command its caller has given up on stays in the socket's send queue, retransmitted
+ * until the network heals, and is carried out then: measured in the multi-host fault suite, every upload the
+ * API refused during a 15 s cut from Redis left its record (and its idempotency claim) behind, written after
+ * the 503. ioredis reconnects on its own schedule; the other commands on the connection fail as unavailable,
+ * as they would have on a server that does not answer. Over TLS the socket can only be closed, not reset (Node
+ * resets only plain TCP sockets), so what was sent may still arrive.
+ */
+export function abandonConnection(client: Redis): void {
+  const socket: unknown = client.stream;
+  if (!(socket instanceof Socket) || socket.destroyed) return;
+  if (socket instanceof TLSSocket) return void socket.destroy();
+  try {
+    socket.resetAndDestroy();
+  } catch {
+    // Not a TCP socket (a Unix socket has no send queue to outlive it): a plain close will do.
+    socket.destroy();
   }
 }
 

@@ -19,6 +19,9 @@ interface Fault {
   heal(): Promise<void>;
 }
 
+/** Users uploading at once, each waiting for its answer before the next upload. */
+const USERS = 4;
+
 /** The case's service, so that a case that timed out still has its processes stopped (they hold ports). */
 let current: Service | undefined;
 
@@ -33,7 +36,7 @@ async function run(name: string, fault: Fault): Promise<Counts> {
     await service.start();
     step('service ready');
     const load = (
-      await new Load({ targets: () => [service.url], users: 4, pauseMs: 50 }).calibrate(service.url)
+      await new Load({ targets: () => [service.url], users: USERS, pauseMs: 50 }).calibrate(service.url)
     ).start();
     step('calibrated, load started');
     await sleep(5_000);
@@ -129,6 +132,10 @@ describe.skipIf(!world.available)('jepsen: the service across hosts, under fault
     });
     expectSafe(counts);
     expect(counts.refused503).toBeGreaterThan(0);
+    // A create that timed out costs the API its Redis connection, so the kernel drops it instead of delivering
+    // it after the heal (31 records in 31 refused uploads before). What remains: creates Redis had carried out
+    // when the cut came, whose answers it lost; at most one per user.
+    expect(counts.stranded).toBeLessThanOrEqual(USERS);
   });
 
   it('all three RabbitMQ nodes are restarted one after the other (a rolling upgrade)', async () => {
