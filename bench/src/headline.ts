@@ -4,7 +4,7 @@ import { bytesOf, headlineMixes, type Workload } from './images.js';
 import { rawLimit, rawSingleMs, type RawResult } from './raw.js';
 import { stages, startAllInOne, startProduction, type Service } from './service.js';
 import { fmt, median, table } from './stats.js';
-import { drive, type DriveResult } from './users.js';
+import { drive, type DriveResult, type Flow } from './users.js';
 
 export const MODES = ['raw', 'all-in-one', 'production'] as const;
 export type ModeName = (typeof MODES)[number];
@@ -21,6 +21,8 @@ export interface HeadlineOptions {
   modes?: readonly ModeName[];
   /** Names (or a prefix) of the mixes to measure; default both. */
   mixes?: readonly string[];
+  /** How the users wait for their results (default `poll`). */
+  flow?: Flow;
 }
 
 /** CPU ms per image by process; `undefined` where the process is not there or cannot be read. */
@@ -63,7 +65,7 @@ export async function headline(options: HeadlineOptions): Promise<void> {
   const probe = probeBrokers(options.brokers);
   console.log(
     [
-      `model: ${basename(options.modelPath)}; ${options.users} concurrent users, ${options.seconds} s measured per mode`,
+      `model: ${basename(options.modelPath)}; ${options.users} concurrent users (flow: ${options.flow ?? 'poll'}), ${options.seconds} s measured per mode`,
       `worker settings: ${Object.keys(options.settings).length ? JSON.stringify(options.settings) : 'the defaults'}`,
       `brokers: RabbitMQ pid ${probe.rabbitPid ?? '–'}, Redis pid ${probe.redisPid ?? '–'} (their CPU and Redis's round trips include any other client of theirs)`,
       '',
@@ -152,6 +154,7 @@ async function measure(
     seconds: options.seconds,
     warmupSeconds: 3,
     images,
+    ...(options.flow && { flow: options.flow }),
   });
   const usedByClient = process.cpuUsage(clientCpu);
   const after = await snapshot();
@@ -171,6 +174,7 @@ async function measure(
     seconds: Math.max(4, options.seconds / 3),
     warmupSeconds: 1,
     images: [lone],
+    ...(options.flow && { flow: options.flow }),
   });
   return {
     load,

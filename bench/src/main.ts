@@ -1,6 +1,6 @@
 // End-to-end benchmark of visionq (a script, not a test). From the repository root:
 //   pnpm bench [--runs 3] [--seconds 20] [--users 16] [--model traffic-signs|mobilenet|PATH] [--set NAME=VALUE ...]
-//              [--modes raw,all-in-one,production] [--mixes phone,640]              the headline tables
+//              [--modes raw,all-in-one,production] [--mixes phone,640] [--flow poll|wait]  the headline tables
 //   pnpm bench sweep [--runs 3] [--seconds 12] [--mode all-in-one|production] [--model …] [--only "name,name"]
 //   pnpm bench memory [--minutes 10] [--burst 2000]
 //   pnpm bench mobile [--runs 7] [--rate 10mbit]                               as root: a phone's link (mobile.ts)
@@ -14,6 +14,7 @@ import { benchModel } from './models.js';
 import { mobile } from './mobile.js';
 import { notifyBench } from './notify.js';
 import { GRID, sweep } from './sweep.js';
+import { FLOWS, type Flow } from './users.js';
 
 const { values, positionals } = parseArgs({
   allowPositionals: true,
@@ -31,6 +32,7 @@ const { values, positionals } = parseArgs({
     rate: { type: 'string', default: '10mbit' },
     modes: { type: 'string' },
     mixes: { type: 'string' },
+    flow: { type: 'string', default: 'poll' },
   },
 });
 const command = positionals[0] ?? 'headline';
@@ -47,6 +49,11 @@ console.log(
 );
 
 const isMode = (name: string): name is ModeName => (MODES as readonly string[]).includes(name);
+const isFlow = (name: string): name is Flow => (FLOWS as readonly string[]).includes(name);
+function fail(message: string): never {
+  console.error(message);
+  process.exit(2);
+}
 const settings = Object.fromEntries((values.set ?? []).map((pair) => pair.split('=', 2) as [string, string]));
 
 if (command === 'headline') {
@@ -59,6 +66,7 @@ if (command === 'headline') {
     settings,
     ...(values.modes && { modes: values.modes.split(',').filter(isMode) }),
     ...(values.mixes && { mixes: values.mixes.split(',') }),
+    flow: isFlow(values.flow) ? values.flow : fail(`--flow must be one of ${FLOWS.join(', ')}`),
   });
 } else if (command === 'sweep') {
   const names = values.only?.split(',') ?? Object.keys(GRID);

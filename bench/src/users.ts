@@ -12,7 +12,17 @@ export interface DriveOptions {
   images: Buffer[];
   /** The users' HTTP stack: `node:http` under the client (default, cheap) or Node's own `fetch`. */
   transport?: 'node-http' | 'fetch';
+  /** How users wait for a result: `poll` (default), or `wait`. See `Flow`. */
+  flow?: Flow;
 }
+
+/**
+ * How a user waits: `poll` uploads (202), then long-polls GET /result, two requests per photo; `wait` uploads with
+ * `?wait=30` and usually has its result in the upload's answer, one request per photo, as `classify()` does
+ * (without its idempotency key, which makes the API hash every photo).
+ */
+export type Flow = 'poll' | 'wait';
+export const FLOWS: readonly Flow[] = ['poll', 'wait'];
 
 export interface DriveResult {
   imagesPerSecond: number;
@@ -60,7 +70,7 @@ export async function drive(options: DriveOptions): Promise<DriveResult> {
       const started = performance.now();
       let ended: { status: string } | undefined;
       try {
-        const submitted = await client.submit(image);
+        const submitted = await client.submit(image, options.flow === 'wait' ? { wait: 30 } : {});
         ended =
           submitted.status === 'queued' || submitted.status === 'processing'
             ? await client.waitFor(submitted.task_id)
