@@ -106,6 +106,9 @@ describe('the production bundle (what the images contain)', () => {
     expect(existsSync(join(app, 'apps/api/public/index.html'))).toBe(true);
     // Production dependencies only, no secrets, no tests, Linux binaries only.
     expect(existsSync(join(app, 'apps/api/node_modules/supertest'))).toBe(false);
+    // /docs serves the copy of Redoc's bundle the build made, not the package and its ~70 dependencies.
+    expect(existsSync(join(app, 'apps/api/node_modules/redoc'))).toBe(false);
+    expect(existsSync(join(app, 'apps/api/dist/redoc.standalone.js'))).toBe(true);
     expect(existsSync(join(app, 'apps/api/test'))).toBe(false);
     expect(existsSync(join(context, 'secrets'))).toBe(false);
     const listing = spawnSync(
@@ -157,6 +160,10 @@ describe('the production bundle (what the images contain)', () => {
       const health = await fetch(`${base}/healthz`);
       expect(health.status).toBe(200);
       expect(await health.json()).toEqual({ status: 'ok' });
+      const docs = await fetch(`${base}/docs/redoc.standalone.js`);
+      expect(docs.status).toBe(200);
+      expect(docs.headers.get('content-type')).toMatch(/javascript/);
+      expect((await docs.arrayBuffer()).byteLength).toBeGreaterThan(500_000);
 
       const token = spawnSync(process.execPath, ['apps/api/dist/token.js', 'alice'], {
         cwd: app,
