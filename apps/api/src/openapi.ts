@@ -356,8 +356,18 @@ export function openApiDocument(): object {
               ],
             ),
             '429': error(
-              'Over the per-user upload rate limit',
-              [{ code: 'rate_limited', message: 'too many requests' }],
+              'Over the per-user upload rate limit (RATE_LIMIT_PER_MIN). An image that costs more to decode ' +
+                'than a phone photo counts as several uploads once its header is read: a 16-megapixel AVIF as 27, ' +
+                'a progressive 12-megapixel JPEG as 4; a shrunk upload always as 1',
+              [
+                { code: 'rate_limited', message: 'too many requests' },
+                {
+                  code: 'rate_limited',
+                  message:
+                    'this image costs as much to decode as 27 photos, more than your uploads left this minute; ' +
+                    'send it smaller, or as a JPEG',
+                },
+              ],
               retryAfter,
             ),
             '500': internal,

@@ -1,6 +1,7 @@
 import request from 'supertest';
 import { once } from 'node:events';
 import { connect, type AddressInfo } from 'node:net';
+import sharp from 'sharp';
 import { describe, expect, it, vi } from 'vitest';
 import { FakeClassifier, InMemoryTaskQueue, UnavailableError } from '@visionq/core';
 import {
@@ -333,6 +334,25 @@ describe('POST /predict: idempotency and rate limit', () => {
     expect(
       (await request(app).post('/predict').set(auth('bob')).attach('image', image, 'a.jpg')).status,
     ).toBe(202);
+  });
+
+  it('an image costly to decode counts as many photos against the limit: a 16-megapixel AVIF 27 of 30; a refused one counts as one upload', async () => {
+    const { app, broker } = await service({ rateLimitPerMin: 30, worker: false });
+    const avif = await sharp({ create: { width: 4000, height: 4000, channels: 3, background: '#3a6' } })
+      .avif({ effort: 0 })
+      .toBuffer();
+    const upload = (image: Buffer, name: string) =>
+      request(app).post('/predict').set(auth()).attach('image', image, name);
+    expect((await upload(avif, 'big.avif')).status).toBe(202);
+    const refused = await upload(avif, 'big.avif');
+    expectError(refused, 429, 'rate_limited');
+    expect(refused.body.error.message).toMatch(/as much to decode as 27 photos/);
+    expect(Number(refused.headers['retry-after'])).toBeGreaterThan(0);
+    // 27, 1 for the refused AVIF (as for any upload), and 2 ordinary photos fill the 30.
+    const photo = await jpeg();
+    for (let i = 0; i < 2; i += 1) expect((await upload(photo, 'a.jpg')).status).toBe(202);
+    expectError(await upload(photo, 'a.jpg'), 429, 'rate_limited');
+    expect(broker.depth('visionq.tasks')).toBe(3);
   });
 });
 

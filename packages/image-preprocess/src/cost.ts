@@ -57,3 +57,45 @@ export function decodeCost(
 ): number {
   return DECODE_OVERHEAD_BYTES + Math.ceil(width * height * decodeBytesPerPixel(type, metadata, bytes));
 }
+
+/**
+ * CPU a decode to a model's input costs per source pixel, in nanoseconds, by format and how it was encoded:
+ * measured with the package's `bench/decode-cpu.ts` on photo-like 9-megapixel images (2026-12-01, a 2-core
+ * machine: baseline JPEG 2.8, progressive 11.3, PNG 8.1, interlaced 9.9, lossy WebP 16.1, lossless 20.1, GIF 8.8,
+ * AVIF 59.3, TIFF 8.6) and rounded up. Baseline JPEG is cheap because it shrinks on load; AVIF decodes every
+ * pixel through a video codec.
+ */
+export function decodeNanosPerPixel(type: ImageType, metadata: Metadata, bytes: Uint8Array): number {
+  switch (type) {
+    case 'image/jpeg':
+      return metadata.isProgressive ? 12 : 3;
+    case 'image/png':
+      return metadata.isProgressive ? 10 : 9;
+    case 'image/tiff':
+    case 'image/gif':
+      return 9;
+    case 'image/webp':
+      return String.fromCharCode(...bytes.subarray(12, 16)) === 'VP8 ' ? 17 : 21;
+    case 'image/avif':
+      return 60;
+  }
+}
+
+/** The unit `decodeUnits` counts in: the decode of a phone photo as taken, a 12-megapixel baseline JPEG. */
+export const PHOTO_DECODE_NANOS = 12_000_000 * 3;
+
+/**
+ * What decoding this image costs, in phone photos (`PHOTO_DECODE_NANOS`), at least 1: what an upload counts
+ * against a rate limit, so that a sender of images that are costly to decode (a 16-megapixel AVIF counts 27)
+ * cannot take more of the decoders than a sender of ordinary photos.
+ */
+export function decodeUnits(
+  type: ImageType,
+  width: number,
+  height: number,
+  metadata: Metadata,
+  bytes: Uint8Array,
+): number {
+  const nanos = width * height * decodeNanosPerPixel(type, metadata, bytes);
+  return Math.max(1, Math.round(nanos / PHOTO_DECODE_NANOS));
+}

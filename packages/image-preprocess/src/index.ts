@@ -2,8 +2,11 @@ export { DEFAULT_DECODE_BUDGET_BYTES, containerMemoryLimit, decodeBudgetFor } fr
 export {
   DECODE_OVERHEAD_BYTES,
   DEFAULT_MAX_PIXELS_BY_TYPE,
+  PHOTO_DECODE_NANOS,
   decodeBytesPerPixel,
   decodeCost,
+  decodeNanosPerPixel,
+  decodeUnits,
 } from './cost.js';
 export { detectImageType } from './detect.js';
 export { DEFAULT_MAX_PIXELS } from './errors.js';

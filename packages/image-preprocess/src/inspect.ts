@@ -1,6 +1,6 @@
 import { UnsupportedTypeError, type ImageType } from '@visionq/core';
 import sharp from 'sharp';
-import { DEFAULT_MAX_PIXELS_BY_TYPE } from './cost.js';
+import { DEFAULT_MAX_PIXELS_BY_TYPE, decodeUnits } from './cost.js';
 import { detectImageType } from './detect.js';
 import {
   DEFAULT_MAX_PIXELS,
@@ -30,6 +30,8 @@ export interface ImageInfo {
   height: number;
   /** Frames in an animated GIF or WebP (or pages of a TIFF); 1 for a still image. */
   pages: number;
+  /** What decoding it costs, in phone photos, at least 1 (`decodeUnits`). */
+  decodeUnits: number;
 }
 
 export function pixelLimits(options: InspectOptions): PixelLimits {
@@ -58,7 +60,8 @@ export async function readHeader(
   if (!width || !height) throw undecodable(new Error('header has no dimensions'));
   const limit = pixelLimit(limits, type);
   if (width * height > limit.max) throw tooManyPixels(width, height, limit.max, limit.own ? type : undefined);
-  return { type, width, height, pages: metadata.pages ?? 1, metadata };
+  const units = decodeUnits(type, width, height, metadata, bytes);
+  return { type, width, height, pages: metadata.pages ?? 1, decodeUnits: units, metadata };
 }
 
 /**
@@ -68,6 +71,6 @@ export async function readHeader(
  * TIFF of more than `MAX_TIFF_PAGES` pages.
  */
 export async function inspect(bytes: Uint8Array, options: InspectOptions = {}): Promise<ImageInfo> {
-  const { type, width, height, pages } = await readHeader(bytes, pixelLimits(options));
-  return { type, width, height, pages };
+  const { metadata: _, ...info } = await readHeader(bytes, pixelLimits(options));
+  return info;
 }

@@ -1,7 +1,7 @@
 import { InvalidImageError, UnsupportedTypeError } from '@visionq/core';
-import sharp from 'sharp';
+import sharp, { type Metadata } from 'sharp';
 import { describe, expect, it } from 'vitest';
-import { detectImageType, inspect } from '../src/index.js';
+import { decodeUnits, detectImageType, inspect } from '../src/index.js';
 import {
   HTML,
   RED,
@@ -68,6 +68,7 @@ describe('inspect', () => {
       width: 30,
       height: 20,
       pages: 1,
+      decodeUnits: 1,
     });
   });
 
@@ -85,12 +86,14 @@ describe('inspect', () => {
       width: 32,
       height: 32,
       pages: 2,
+      decodeUnits: 1,
     });
     expect(await inspect(await animated('webp'))).toEqual({
       type: 'image/webp',
       width: 32,
       height: 32,
       pages: 2,
+      decodeUnits: 1,
     });
   });
 
@@ -102,6 +105,7 @@ describe('inspect', () => {
       width: 4032,
       height: 3024,
       pages: 1,
+      decodeUnits: 1,
     });
   });
 
@@ -128,6 +132,17 @@ describe('inspect', () => {
     );
   });
 
+  it('counts what decoding costs in phone photos: a baseline JPEG photo 1, the same pixels as AVIF 20, a progressive JPEG 4', async () => {
+    const photo = await photoJpeg(4032, 3024);
+    expect((await inspect(photo)).decodeUnits).toBe(1);
+    const pixels = sharp({ create: { width: 4032, height: 3024, channels: 3, background: RED } });
+    expect((await inspect(await pixels.clone().avif({ effort: 0 }).toBuffer())).decodeUnits).toBe(20);
+    expect((await inspect(await pixels.clone().jpeg({ progressive: true }).toBuffer())).decodeUnits).toBe(4);
+    // The largest AVIF allowed (16 megapixels) counts 27; anything small counts 1, whatever its format.
+    expect(decodeUnits('image/avif', 4000, 4000, {} as Metadata, new Uint8Array())).toBe(27);
+    expect(decodeUnits('image/avif', 512, 384, {} as Metadata, new Uint8Array())).toBe(1);
+  });
+
   it('applies a custom pixel limit exactly', async () => {
     const image = await solidPng(RED, 100, 50);
     await expect(inspect(image, { maxPixels: 5000 })).resolves.toMatchObject({ width: 100 });
@@ -140,7 +155,13 @@ describe('inspect', () => {
       const bytes = await sharp({ create: { width: 9, height: 7, channels: 3, background: RED } })
         .toFormat(format)
         .toBuffer();
-      expect(await inspect(bytes)).toEqual({ type: `image/${format}`, width: 9, height: 7, pages: 1 });
+      expect(await inspect(bytes)).toEqual({
+        type: `image/${format}`,
+        width: 9,
+        height: 7,
+        pages: 1,
+        decodeUnits: 1,
+      });
     }
   });
 });

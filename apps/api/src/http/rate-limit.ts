@@ -13,7 +13,11 @@ export interface RateLimitOptions {
   redis?: { client: unknown; keyPrefix: string };
 }
 
-export type UploadLimiter = (uid: string) => Promise<void>;
+/**
+ * Counts `points` uploads (default 1, at most the whole minute's) against `uid`'s limit, or throws
+ * `RateLimitedError` (with `message`, if given) when they do not fit.
+ */
+export type UploadLimiter = (uid: string, points?: number, message?: string) => Promise<void>;
 
 /**
  * Per-uid upload limit. With Redis the count holds across API instances; if Redis fails, an in-memory limiter
@@ -31,12 +35,17 @@ export function createUploadLimiter(options: RateLimitOptions): UploadLimiter {
         insuranceLimiter: memory,
       })
     : memory;
-  return async (uid) => {
+  return async (uid, points = 1, message) => {
+    if (points <= 0) return;
+    // Capped: an upload that counts more than a minute's worth would otherwise never be let through.
+    const counted = Math.min(points, options.perMinute);
     try {
-      await limiter.consume(uid);
+      await limiter.consume(uid, counted);
     } catch (rejection) {
       if (rejection instanceof RateLimiterRes) {
-        throw new RateLimitedError(Math.max(1, Math.ceil(rejection.msBeforeNext / 1000)));
+        // A refusal counts nothing here: after a costly image is refused, an ordinary one still fits what was left.
+        await limiter.reward(uid, counted).catch(() => undefined);
+        throw new RateLimitedError(Math.max(1, Math.ceil(rejection.msBeforeNext / 1000)), message);
       }
       throw rejection;
     }

@@ -25,6 +25,16 @@ export function predictRoute(deps: AppDeps): Router {
     }
   };
 
+  // An upload counted once before its body was read; one that costs more to decode than a phone photo counts the
+  // rest once its header is known, so that costly formats cannot take more of the workers than photos do.
+  const chargeDecoding = (uid: string, units: number) =>
+    limitUploads(
+      uid,
+      units - 1,
+      `this image costs as much to decode as ${units} photos, more than your uploads left this minute; ` +
+        'send it smaller, or as a JPEG',
+    );
+
   return Router().post('/predict', async (req, res) => {
     const uid = res.locals.uid as string;
     const wait = waitSeconds(req);
@@ -49,10 +59,15 @@ export function predictRoute(deps: AppDeps): Router {
       const [{ type }, notify] = await Promise.all([
         inspectImage(image),
         checkedTarget(req, deps.notify ?? { fcm: false }),
-      ]).catch((error: unknown) => {
-        admission.abandoned();
-        throw error;
-      });
+      ])
+        .then(async (checked) => {
+          await chargeDecoding(uid, checked[0].decodeUnits);
+          return checked;
+        })
+        .catch((error: unknown) => {
+          admission.abandoned();
+          throw error;
+        });
       const language = notify && requestLanguage(req);
       const submission = {
         uid,
