@@ -1,9 +1,9 @@
 import { spawn, spawnSync } from 'node:child_process';
 import { copyFileSync, existsSync, mkdirSync, mkdtempSync, readdirSync, rmSync } from 'node:fs';
-import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join, relative } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { freePort } from '@visionq/test-support/servers';
 import { solidPng } from './png.js';
 import { ROOT, contextFilter, dockerStages, targetCommand, targetEnv } from './support.js';
 
@@ -57,16 +57,6 @@ function imageEnv(target: string, extra: Record<string, string>): NodeJS.Process
 function runImage(target: string, env: Record<string, string>) {
   const [command, ...args] = targetCommand(stages, target);
   return spawnSync(command as string, args, { cwd: app, env: imageEnv(target, env), encoding: 'utf8' });
-}
-
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = createServer().listen(0, '127.0.0.1', () => {
-      const { port } = server.address() as { port: number };
-      server.close(() => resolve(port));
-    });
-    server.once('error', reject);
-  });
 }
 
 beforeAll(() => {

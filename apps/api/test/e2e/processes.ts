@@ -1,6 +1,6 @@
 import { spawn, type ChildProcess } from 'node:child_process';
-import { createServer } from 'node:net';
 import { repoPath } from '@visionq/service-kit';
+export { freePort } from '@visionq/test-support/servers';
 
 /** A service process started from its built entry point, as `pnpm start*` starts it. */
 export interface ServiceProcess {
@@ -18,15 +18,6 @@ export const ENTRY = {
   api: repoPath('apps/api/dist/main.js'),
   worker: repoPath('apps/worker/dist/main.js'),
 };
-
-/** A port nothing listens on now. */
-export async function freePort(): Promise<number> {
-  const server = createServer();
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const { port } = server.address() as { port: number };
-  await new Promise((resolve) => server.close(resolve));
-  return port;
-}
 
 /**
  * Starts `entry` with node. `launcher` runs it through another command first, e.g.

@@ -1,5 +1,4 @@
 import { randomUUID } from 'node:crypto';
-import { createServer } from 'node:net';
 import {
   TASK_MESSAGE_SCHEMA_VERSION,
   newQueuedRecord,
@@ -11,14 +10,7 @@ import { createRedisClient, type createRedisResultStore } from '@visionq/result-
 import { removeQueueTopology } from '@visionq/test-support/amqp';
 import type { ServerProbe } from '@visionq/test-support/servers';
 import { loadWorkerConfig } from '../../src/config.js';
-
-export async function freePort(): Promise<number> {
-  const server = createServer();
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const { port } = server.address() as { port: number };
-  await new Promise((resolve) => server.close(resolve));
-  return port;
-}
+export { freePort } from '@visionq/test-support/servers';
 
 /** A queue and key prefix of the test's own, removed afterwards. */
 export function isolated(servers: { amqp: ServerProbe; redis: ServerProbe }, env: Record<string, string>) {
