@@ -1,6 +1,6 @@
 """The network: a plain stack of 3x3 convolutions, small enough to train on two CPU cores in minutes.
 
-Four stride-2 stages take 128x128 down to 8x8; global average pooling makes the prediction independent of where
+Four stride-2 stages take 160x160 down to 10x10; global average pooling makes the prediction independent of where
 in the photo the sign is. No depthwise convolutions: on CPUs with few threads, dense 3x3 convolutions run
 closer to peak than their lower FLOP count suggests for depthwise ones. The last two stages are wider (96, 192)
 than the first v2's (64, 128), which levelled off at 95.6 % training accuracy (README, Results).
@@ -9,7 +9,7 @@ than the first v2's (64, 128), which levelled off at 95.6 % training accuracy (R
 import torch
 from torch import nn
 
-INPUT_SIZE = 128
+INPUT_SIZE = 160
 # The preprocessing the metadata declares: scale 1/255, then (x - 0.5) / 0.5 per channel.
 MEAN = 0.5
 STD = 0.5

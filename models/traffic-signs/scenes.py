@@ -18,10 +18,12 @@ from signs import draw_sign, font
 ASPECTS = [(4, 3), (3, 4), (16, 9), (9, 16), (1, 1), (3, 2), (2, 3)]
 RESAMPLE = [Image.BILINEAR, Image.BICUBIC, Image.LANCZOS, Image.BOX]
 
-# What differs between the training and held-out sets besides the seed: the held-out scenes are drawn at a
-# larger size (so downscaling, not drawing, sets the detail), compressed harder, and lettered in unseen fonts.
+# What differs between the training and held-out sets besides the seed: the held-out scenes are drawn at other
+# sizes (mostly larger, so downscaling rather than drawing sets the detail), compressed harder, and lettered in
+# unseen fonts. Training canvases span both sides of the 160-pixel input: small signs drawn crudely and enlarged,
+# and drawn finely and shrunk, as photographs of every resolution give.
 SETTINGS = {
-    "train": {"short_side": (112, 200), "jpeg": (25, 95), "size": (0.15, 0.9)},
+    "train": {"short_side": (128, 256), "jpeg": (25, 95), "size": (0.15, 0.9)},
     "heldout": {"short_side": (180, 280), "jpeg": (15, 90), "size": (0.15, 0.9)},
 }
 

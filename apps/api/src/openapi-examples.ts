@@ -91,7 +91,7 @@ export const MODEL_EXAMPLE = {
     ],
     none_label: { id: 'no_sign', names: { en: 'No sign recognised', es: 'No se reconoce ninguna señal' } },
     min_confidence: 0.5,
-    input: { width: 128, height: 128, resize: 'fill' },
-    upload: { short_side: 512, max_side: 2048, type: 'image/jpeg', quality: 90 },
+    input: { width: 160, height: 160, resize: 'fill' },
+    upload: { short_side: 640, max_side: 2560, type: 'image/jpeg', quality: 90 },
   },
 };
