@@ -44,7 +44,7 @@ export function pixelLimits(options: InspectOptions): PixelLimits {
 export async function readHeader(
   bytes: Uint8Array,
   limits: PixelLimits,
-): Promise<ImageInfo & { metadata: sharp.Metadata }> {
+): Promise<Omit<ImageInfo, 'decodeUnits'> & { metadata: sharp.Metadata }> {
   const type = detectImageType(bytes);
   if (!type) throw new UnsupportedTypeError();
   // Before libvips opens it: libvips walks every page of a TIFF, however many the file chains.
@@ -60,8 +60,7 @@ export async function readHeader(
   if (!width || !height) throw undecodable(new Error('header has no dimensions'));
   const limit = pixelLimit(limits, type);
   if (width * height > limit.max) throw tooManyPixels(width, height, limit.max, limit.own ? type : undefined);
-  const units = decodeUnits(type, width, height, metadata, bytes);
-  return { type, width, height, pages: metadata.pages ?? 1, decodeUnits: units, metadata };
+  return { type, width, height, pages: metadata.pages ?? 1, metadata };
 }
 
 /**
@@ -71,6 +70,7 @@ export async function readHeader(
  * TIFF of more than `MAX_TIFF_PAGES` pages.
  */
 export async function inspect(bytes: Uint8Array, options: InspectOptions = {}): Promise<ImageInfo> {
-  const { metadata: _, ...info } = await readHeader(bytes, pixelLimits(options));
-  return info;
+  const { metadata, ...info } = await readHeader(bytes, pixelLimits(options));
+  // Only here: the worker's decode path reads the header too, and has no use for the count.
+  return { ...info, decodeUnits: decodeUnits(info.type, info.width, info.height, metadata, bytes) };
 }

@@ -7,7 +7,7 @@ import { Router, type Response } from 'express';
 import helmet from 'helmet';
 
 /** Where the build puts Redoc's bundle (`tsup.config.ts`): beside the built modules. */
-export const REDOC_BUNDLE = 'redoc.standalone.js';
+const REDOC_BUNDLE = 'redoc.standalone.js';
 
 /**
  * Redoc's standalone bundle: the copy the build placed beside the built modules, so that a deployed API needs
@@ -22,9 +22,10 @@ function redocBundle(): string {
 }
 
 /**
- * The API reference at `/docs`: Redoc's standalone bundle (`redocBundle`), rendering `/openapi.json`. Nothing is loaded from elsewhere. Redoc styles itself with styled-components, which writes
- * `<style>` elements at run time, and runs its search index in a Web Worker made from a `blob:` URL: so these
- * pages, and only these, allow inline styles and blob workers. Scripts stay `'self'` only.
+ * The API reference at `/docs`: Redoc's standalone bundle (`redocBundle`), rendering `/openapi.json`. Nothing
+ * is loaded from elsewhere. Redoc styles itself with styled-components, which writes `<style>` elements at run
+ * time, and runs its search index in a Web Worker made from a `blob:` URL: so these pages, and only these, allow
+ * inline styles and blob workers. Scripts stay `'self'` only.
  */
 export function docsRoutes(pageDir: string): Router {
   // Read once on first use and kept: no file-system call per request after that.
