@@ -207,6 +207,32 @@ describe('refusals stop reading (F3)', () => {
     console.info(`drained after the 413: ${(upload.socket.bytesWritten / MB).toFixed(2)} MB`);
   });
 
+  it('a 401 to a small upload that is sent in full: the body is read, the client gets its answer, not a reset', async () => {
+    const { app } = await service();
+    const port = await listening(app);
+    const body = Buffer.alloc(200 * 1024, 0x5a);
+    const upload = rawUpload(port, body.length, { Authorization: 'Bearer not-a-token' });
+    await eventually(() => statusOf(upload.received()) > 0, 5_000, 'the 401');
+    // Written after the answer came, as by a client that sends its whole body before it reads.
+    await new Promise<void>((resolve, reject) =>
+      upload.socket.write(body, (error) => (error ? reject(error) : resolve())),
+    );
+    upload.socket.write('GET /healthz HTTP/1.1\r\nHost: localhost\r\n\r\n');
+    await eventually(
+      () => upload.received().includes('HTTP/1.1 200'),
+      5_000,
+      'the next answer on the connection',
+    );
+    expect(statusOf(upload.received())).toBe(401);
+    expect(upload.received()).not.toMatch(/\r\nConnection: close\r\n/i);
+    upload.socket.destroy();
+    // Over a megabyte, a stranger's body is not read: the connection ends with the answer.
+    const large = rawUpload(port, 2 * MB, { Authorization: 'Bearer not-a-token' });
+    await large.closed;
+    expect(statusOf(large.received())).toBe(401);
+    expect(large.received()).toMatch(/\r\nConnection: close\r\n/i);
+  });
+
   it('Expect: 100-continue is decided before 100 Continue: a refused upload never gets one', async () => {
     const { app } = await service();
     const port = await listening(app);

@@ -34,6 +34,8 @@ export function sendError(res: Response, thrown: unknown): VisionqError {
 
 /** A refused upload up to this size is read to its end and thrown away (see endsWithAnswer). */
 const DRAINED_UPLOAD_BYTES = 16 * 2 ** 20;
+/** Any other refusal of a body up to this size is read and thrown away too: a shrunk photo, Postman's sample. */
+const DRAINED_REFUSAL_BYTES = 2 ** 20;
 
 /**
  * Refusals of an upload that was fine in itself, told to an authenticated client: over the size limit, or the
@@ -43,17 +45,18 @@ const DRAINED_UPLOAD_BYTES = 16 * 2 ** 20;
 const DRAINED_CODES = new Set(['too_large', 'queue_full']);
 
 /**
- * Refused with its body unread: the connection ends with the answer rather than reading, and throwing away,
- * whatever the client still sends (a stranger's 401, an upload budget out of room: never spend on those).
- * Except the DRAINED_CODES, for an upload that says it is at most DRAINED_UPLOAD_BYTES and does not wait for
- * `100 Continue`: its body is read to the end, at a bounded cost, and the connection stays open.
+ * Refused with its body unread. Closing at once, with bytes still arriving, makes the kernel reset the
+ * connection, and a client still writing its body sees EPIPE instead of the answer (newman did, on the 401 of a
+ * malformed token). So a body that says it is small, and does not wait for `100 Continue`, is read to its end
+ * and thrown away, and the connection stays open: up to DRAINED_UPLOAD_BYTES for the DRAINED_CODES, up to
+ * DRAINED_REFUSAL_BYTES for any other refusal (a stranger's 401, a rate limit, an upload budget out of room:
+ * little is spent on those). Anything larger or undeclared ends the connection with the answer.
  */
 function endsWithAnswer(res: Response, error: VisionqError): void {
   const { req } = res;
   const declared = Number(req.get('content-length'));
-  const drain =
-    DRAINED_CODES.has(error.code) && req.get('expect') === undefined && declared <= DRAINED_UPLOAD_BYTES;
-  if (drain) req.resume();
+  const limit = DRAINED_CODES.has(error.code) ? DRAINED_UPLOAD_BYTES : DRAINED_REFUSAL_BYTES;
+  if (req.get('expect') === undefined && declared <= limit) req.resume();
   else res.setHeader('Connection', 'close');
 }
 
