@@ -1,15 +1,17 @@
 // The decode-bomb attack on one worker, measured (a script, not a test; Linux, RabbitMQ and Redis running):
-//   node --conditions=@visionq/source --import tsx bench/src/decode-attack.ts [root] [side] [seconds]
+//   node --conditions=@visionq/source --import tsx bench/src/decode-attack.ts [root] [side] [seconds] [burst]
 // starts the worker of the checkout at `root` (default: this one) from source with its defaults, on a queue and
-// key prefix of its own. Bob sends a phone photo every 250 ms throughout; after a quiet phase, Mallory sends four
-// lossless AVIFs of side × side (default 6300: 39.7 megapixels in 8 KB) at once, every 2 s. Reports Bob's
-// latency (publish to stored result) in each phase, the worker's peak RSS, and how Mallory's tasks ended.
+// key prefix of its own. Bob sends a phone photo every 250 ms throughout; after a quiet phase, Mallory sends
+// `burst` (default 4) lossless AVIFs of side × side (default 6300: 39.7 megapixels in 8 KB) at once, every 2 s.
+// Each message says what its image costs to decode (`decodeUnits`), as the API's would. Reports Bob's latency
+// (publish to stored result) in each phase, the worker's peak RSS, and how Mallory's tasks ended.
 import { spawn } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { TASK_MESSAGE_SCHEMA_VERSION, newQueuedRecord, type ImageType } from '@visionq/core';
+import { inspect } from '../../packages/image-preprocess/src/index.js';
 import { createAmqpTaskQueue } from '../../packages/queue-amqp/src/index.js';
 import { createRedisClient, createRedisResultStore } from '../../packages/result-store-redis/src/index.js';
 import sharp from 'sharp';
@@ -20,6 +22,7 @@ const here = resolve(import.meta.dirname, '../..');
 const root = resolve(process.argv[2] ?? here);
 const side = Number(process.argv[3] ?? 6300);
 const seconds = Number(process.argv[4] ?? 20);
+const burst = Number(process.argv[5] ?? 4);
 const amqpUrl = process.env.AMQP_URL ?? 'amqp://guest:guest@127.0.0.1:5672';
 const redisUrl = process.env.REDIS_URL ?? 'redis://127.0.0.1:6379';
 const run = `attack-${process.pid}`;
@@ -61,6 +64,13 @@ const producer = await createAmqpTaskQueue({ url: amqpUrl, queue: env.AMQP_QUEUE
 const client = createRedisClient(redisUrl, { enableOfflineQueue: true });
 const store = createRedisResultStore({ client, keyPrefix: env.REDIS_PREFIX });
 
+/** As the API counts it; none for an image over its pixel limits, which the API would have refused. */
+const decodeUnits = (image: Uint8Array) =>
+  inspect(image).then(
+    (info) => info.decodeUnits,
+    () => undefined,
+  );
+
 async function submit(owner: string, image: Uint8Array, contentType: ImageType) {
   const record = newQueuedRecord(randomUUID(), owner);
   await store.create(record);
@@ -71,6 +81,7 @@ async function submit(owner: string, image: Uint8Array, contentType: ImageType) 
       owner,
       contentType,
       timestamp: Date.now(),
+      decodeUnits: await decodeUnits(image),
       schemaVersion: TASK_MESSAGE_SCHEMA_VERSION,
     },
     image,
@@ -109,7 +120,7 @@ try {
   const mallory: Promise<{ ms: number; status?: string; code?: string }>[] = [];
   const attack = (async () => {
     for (let t = 0; t < seconds / 2; t++) {
-      for (let i = 0; i < 4; i++) mallory.push(submit('mallory', bomb, 'image/avif'));
+      for (let i = 0; i < burst; i++) mallory.push(submit('mallory', bomb, 'image/avif'));
       await sleep(2_000);
     }
   })();
@@ -123,7 +134,7 @@ try {
   console.log('| phase | Bob photos | p50 ms | p99 ms | worker peak RSS MiB |');
   console.log('| --- | ---: | ---: | ---: | ---: |');
   line('quiet', quiet, quietPeak);
-  line('4 AVIFs at once every 2 s', attacked, peak);
+  line(`${burst} AVIF${burst === 1 ? '' : 's'} at once every 2 s`, attacked, peak);
   const ends = new Map<string, number>();
   for (const o of outcomes)
     ends.set(`${o.status} ${o.code ?? ''}`, (ends.get(`${o.status} ${o.code ?? ''}`) ?? 0) + 1);

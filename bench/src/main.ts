@@ -54,7 +54,14 @@ function fail(message: string): never {
   console.error(message);
   process.exit(2);
 }
-const settings = Object.fromEntries((values.set ?? []).map((pair) => pair.split('=', 2) as [string, string]));
+const settings = Object.fromEntries(
+  (values.set ?? []).map((pair) => {
+    // At the first '=' only: a value may hold more ("NODE_OPTIONS=--cpu-prof-dir=/tmp/prof").
+    const at = pair.indexOf('=');
+    if (at < 1) fail(`--set takes NAME=VALUE, not "${pair}"`);
+    return [pair.slice(0, at), pair.slice(at + 1)];
+  }),
+);
 
 if (command === 'headline') {
   await headline({

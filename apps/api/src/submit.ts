@@ -21,6 +21,8 @@ export interface Submission {
   image: Uint8Array;
   /** The type sniffed from the bytes. */
   type: ImageType;
+  /** What decoding it costs, in phone photos (from its header), carried to the worker with the task. */
+  decodeUnits?: number;
   idempotencyKey?: string;
   /** The request's confidence floor (`?min_confidence=`), carried to the worker with the task. */
   minConfidence?: number;
@@ -44,7 +46,7 @@ export interface SubmitDeps {
  */
 export async function submitTask(
   { store, queue, ceiling, metrics }: SubmitDeps,
-  { uid, image, type, idempotencyKey: key, minConfidence, notify, language }: Submission,
+  { uid, image, type, decodeUnits, idempotencyKey: key, minConfidence, notify, language }: Submission,
   admission: Admission,
   log: Logger,
 ): Promise<ResultRecord> {
@@ -77,6 +79,7 @@ export async function submitTask(
     ...(minConfidence === undefined ? {} : { minConfidence }),
     ...(notify ? { notify } : {}),
     ...(language ? { language } : {}),
+    ...(decodeUnits === undefined ? {} : { decodeUnits }),
     schemaVersion: TASK_MESSAGE_SCHEMA_VERSION,
   };
   try {

@@ -10,7 +10,17 @@ import {
   PendingBodySchema,
   SucceededBodySchema,
 } from '../src/http/schemas.js';
-import { MODEL, TOKENS, bearer, testServices, jpeg, noisyJpeg, png, pngBombHeader } from './support.js';
+import {
+  MODEL,
+  TOKENS,
+  bearer,
+  testServices,
+  jpeg,
+  noisyJpeg,
+  png,
+  pngBombHeader,
+  queued,
+} from './support.js';
 
 const UUID_V4 = /^[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/;
 const service = testServices();
@@ -337,7 +347,8 @@ describe('POST /predict: idempotency and rate limit', () => {
   });
 
   it('an image costly to decode counts as many photos against the limit: a 16-megapixel AVIF 27 of 30; a refused one counts as one upload', async () => {
-    const { app, broker } = await service({ rateLimitPerMin: 30, worker: false });
+    const svc = await service({ rateLimitPerMin: 30, worker: false });
+    const { app, broker } = svc;
     const avif = await sharp({ create: { width: 4000, height: 4000, channels: 3, background: '#3a6' } })
       .avif({ effort: 0 })
       .toBuffer();
@@ -353,6 +364,8 @@ describe('POST /predict: idempotency and rate limit', () => {
     for (let i = 0; i < 2; i += 1) expect((await upload(photo, 'a.jpg')).status).toBe(202);
     expectError(await upload(photo, 'a.jpg'), 429, 'rate_limited');
     expect(broker.depth('visionq.tasks')).toBe(3);
+    // The cost travels with the task: the worker classifies the AVIF on its own, not in a batch.
+    expect((await queued(svc)).map((message) => message.decodeUnits)).toEqual([27, 1, 1]);
   });
 });
 

@@ -2,11 +2,11 @@ import { once } from 'node:events';
 import { createServer, type AddressInfo } from 'node:net';
 import request from 'supertest';
 import { describe, expect, it } from 'vitest';
-import { InvalidCallbackError, type TaskMessage } from '@visionq/core';
+import { InvalidCallbackError } from '@visionq/core';
 import { loadConfig } from '../src/config.js';
 import { ErrorBodySchema, PendingBodySchema } from '../src/http/schemas.js';
 import { notifyOptions } from '../src/notify.js';
-import { bearer, jpeg, testServices, type TestService } from './support.js';
+import { bearer, jpeg, queued, testServices } from './support.js';
 
 const service = testServices();
 const TOKEN = 'fcm-registration-token:APA91bHun4MxP5egoKMwt2KZFBaFUH';
@@ -23,25 +23,6 @@ function hostPolicy() {
         throw new InvalidCallbackError('host_not_allowed', 'the callback host is not on the allow-list');
     },
   };
-}
-
-/** The messages the API queued, read off the in-memory queue (no worker runs). */
-async function queued(svc: TestService): Promise<TaskMessage[]> {
-  const depth = await svc.queue.depth();
-  const messages: TaskMessage[] = [];
-  if (depth === 0) return messages;
-  let all: () => void = () => undefined;
-  const received = new Promise<void>((resolve) => (all = resolve));
-  const consumption = await svc.queue.consume(
-    async ({ message }) => {
-      messages.push(message);
-      if (messages.length === depth) all();
-    },
-    { prefetch: 8 },
-  );
-  await received;
-  await consumption.stop();
-  return messages;
 }
 
 function expectError(res: request.Response, status: number, code: string) {

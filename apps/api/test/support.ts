@@ -13,6 +13,7 @@ import {
   QueueCeiling,
   StaticTokenVerifier,
   type ResultStore,
+  type TaskMessage,
   type TaskQueue,
 } from '@visionq/core';
 import { BufferPool } from '@visionq/core/buffer-pool';
@@ -241,4 +242,23 @@ function crc32(bytes: Uint8Array): number {
     for (let k = 0; k < 8; k += 1) crc = crc & 1 ? (crc >>> 1) ^ 0xedb88320 : crc >>> 1;
   }
   return (crc ^ 0xffffffff) >>> 0;
+}
+
+/** The messages the API queued, read off the in-memory queue (no worker runs). */
+export async function queued(svc: TestService): Promise<TaskMessage[]> {
+  const depth = await svc.queue.depth();
+  const messages: TaskMessage[] = [];
+  if (depth === 0) return messages;
+  let all: () => void = () => undefined;
+  const received = new Promise<void>((resolve) => (all = resolve));
+  const consumption = await svc.queue.consume(
+    async ({ message }) => {
+      messages.push(message);
+      if (messages.length === depth) all();
+    },
+    { prefetch: 8 },
+  );
+  await received;
+  await consumption.stop();
+  return messages;
 }

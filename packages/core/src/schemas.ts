@@ -64,6 +64,11 @@ export const TaskMessageSchema = z.object({
   notify: NotifyTargetSchema.optional(),
   /** The request's language (`Accept-Language`'s first tag), for display names in the notification. */
   language: z.string().min(2).max(35).optional(),
+  /**
+   * What decoding the image costs, in phone photos (image-preprocess `decodeUnits`), as the producer read it from
+   * the header: a worker classifies a costly image on its own, so that its batch-mates do not wait for it.
+   */
+  decodeUnits: z.number().int().min(1).optional(),
   schemaVersion: z.literal(TASK_MESSAGE_SCHEMA_VERSION),
 });
 export type TaskMessage = z.infer<typeof TaskMessageSchema>;

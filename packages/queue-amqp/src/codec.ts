@@ -21,6 +21,7 @@ export const TASK_HEADERS = {
   notifyChannel: 'visionq-notify-channel',
   notifyAddress: 'visionq-notify-address',
   language: 'visionq-language',
+  decodeUnits: 'visionq-decode-units',
 } as const;
 
 /**
@@ -37,6 +38,7 @@ export function publishProperties(message: Partial<Record<keyof TaskMessage, unk
   set(TASK_HEADERS.timestampMs, message.timestamp);
   set(TASK_HEADERS.minConfidence, message.minConfidence);
   set(TASK_HEADERS.language, message.language);
+  set(TASK_HEADERS.decodeUnits, message.decodeUnits);
   const notify = message.notify as Record<string, unknown> | undefined;
   if (notify && typeof notify === 'object') {
     set(TASK_HEADERS.notifyChannel, notify.channel);
@@ -63,6 +65,7 @@ export function messageMetadata(properties: MessageProperties): Record<string, u
     schemaVersion: headers[TASK_HEADERS.schemaVersion],
     minConfidence: headers[TASK_HEADERS.minConfidence],
     language: headers[TASK_HEADERS.language],
+    decodeUnits: headers[TASK_HEADERS.decodeUnits],
     notify: notifyTarget(headers),
   };
   for (const key of Object.keys(metadata)) if (metadata[key] === undefined) delete metadata[key];

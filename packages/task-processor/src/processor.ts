@@ -36,6 +36,13 @@ export interface TaskProcessorOptions {
    * Default `classifier.slots + 1`: one batch in inference per slot, plus one being decoded.
    */
   maxConcurrentBatches?: number;
+  /**
+   * A task whose image costs at least this many phone photos to decode (`TaskMessage.decodeUnits`, from the
+   * producer) is classified alone, one such task at a time, beside the batches: a 16-megapixel AVIF takes a core
+   * for over a second, and its batch-mates would wait for it. Default 4 (a 12-megapixel progressive JPEG); 0 puts
+   * every task in the batches.
+   */
+  costlyDecodeUnits?: number;
   /** How store writes are retried during an outage before the task goes back to the queue. */
   retry?: Partial<RetryPolicy>;
   /** On `stop()`, how long tasks may keep retrying store writes before going back to the queue. Default 10 s. */
@@ -54,6 +61,9 @@ export interface TaskProcessorOptions {
   /** Observers, for logs and metrics. They must not throw. */
   events?: TaskProcessorEvents;
 }
+
+/** `costlyDecodeUnits` unless told: about 140 ms of a core, four times a phone photo's decode. */
+export const DEFAULT_COSTLY_DECODE_UNITS = 4;
 
 export interface TaskProcessorEvents {
   taskEnded?(record: ResultRecord, info: { durationMs: number; deliveryCount: number }): void;
@@ -99,6 +109,15 @@ export function createTaskProcessor(options: TaskProcessorOptions): TaskProcesso
     maxConcurrent: options.maxConcurrentBatches ?? classifier.slots + 1,
     run: classify,
   });
+  const costly = new Batcher<DeliveredTask, Classification>({
+    maxSize: 1,
+    maxDelayMs: 0,
+    maxConcurrent: 1,
+    run: classify,
+  });
+  const costlyDecodeUnits = options.costlyDecodeUnits ?? DEFAULT_COSTLY_DECODE_UNITS;
+  const laneOf = (task: DeliveredTask) =>
+    costlyDecodeUnits > 0 && (task.message.decodeUnits ?? 1) >= costlyDecodeUnits ? costly : batcher;
   // A redelivered task may be what failed (or killed) its batch: alone, one at a time, it can fail only itself,
   // and its former batch-mates (redelivered too) succeed on their own.
   const suspects = new SuspectLine<ResultRecord>();
@@ -142,7 +161,7 @@ export function createTaskProcessor(options: TaskProcessorOptions): TaskProcesso
               const [classification] = await classify([task]);
               return finish(classification as Classification);
             })
-          : await finish(await batcher.add(task));
+          : await finish(await laneOf(task).add(task));
       await owe(record, notify, language);
       events.taskEnded?.(record, {
         durationMs: performance.now() - started,
@@ -176,6 +195,7 @@ export function createTaskProcessor(options: TaskProcessorOptions): TaskProcesso
       consumption = undefined;
       deadLetters = undefined;
       batcher.flush();
+      costly.flush();
       suspects.flush();
       // Tasks stuck retrying a dead store give up after the grace period and go back to the queue.
       const grace = setTimeout(() => stopping.abort(), options.stopGraceMs ?? 10_000);

@@ -8,6 +8,7 @@ import {
   newQueuedRecord,
   type Classification,
   type ResultStore,
+  type TaskMessage,
 } from '@visionq/core';
 import { ONE_PIXEL_PNG, eventually, gate, taskMessage } from '@visionq/core/testing';
 import { afterEach, describe, expect, it } from 'vitest';
@@ -39,8 +40,13 @@ function setup(overrides: { classifier?: FakeClassifier; store?: ResultStore; ma
     processors.push(processor);
     return { queue, processor };
   };
-  const submit = async (bytes: Uint8Array, owner = 'alice', minConfidence?: number) => {
-    const message = taskMessage({ owner, ...(minConfidence !== undefined && { minConfidence }) });
+  const submit = async (
+    bytes: Uint8Array,
+    owner = 'alice',
+    minConfidence?: number,
+    more: Partial<TaskMessage> = {},
+  ) => {
+    const message = taskMessage({ owner, ...(minConfidence !== undefined && { minConfidence }), ...more });
     await store.create(newQueuedRecord(message.taskId, owner));
     await producer.publish({ message, image: bytes });
     return message.taskId;
@@ -95,6 +101,36 @@ describe('createTaskProcessor', () => {
     await Promise.all(ids.map((id) => store.waitFor(id, 5_000)));
     expect(Math.max(...sizes)).toBe(4);
     expect(sizes.reduce((a, b) => a + b, 0)).toBe(12);
+  });
+
+  it('a costly image is classified alone, one at a time, and the tasks that arrive with it do not wait', async () => {
+    const hold = gate();
+    const slow = new FakeClassifier();
+    const classify = slow.classify.bind(slow);
+    const calls: number[][] = [];
+    const isCostly = (bytes: Uint8Array) => (bytes.at(-1) as number) >= 100;
+    slow.classify = async (images) => {
+      calls.push(images.map((bytes) => bytes.at(-1) as number));
+      if (images.some(isCostly)) await hold.promise;
+      return classify(images);
+    };
+    const { store, startWorker, submit } = setup({ classifier: slow });
+    await startWorker();
+    const costly = await Promise.all(
+      [100, 101].map((n) => submit(image(n), 'mallory', undefined, { decodeUnits: 27 })),
+    );
+    // Bob's arrive in the same batching window; one costs 3 photos, under the default threshold of 4.
+    const cheap = await Promise.all(
+      [1, 2, 3].map((n) => submit(image(n), 'bob', undefined, n === 3 ? { decodeUnits: 3 } : {})),
+    );
+    for (const record of await Promise.all(cheap.map((id) => store.waitFor(id, 5_000))))
+      expect(record?.status).toBe('succeeded');
+    // One costly image in the classifier, alone; the other waits for it, not beside Bob's.
+    expect(calls.filter((call) => call.some((n) => n >= 100))).toEqual([[100]]);
+    hold.open();
+    for (const record of await Promise.all(costly.map((id) => store.waitFor(id, 5_000))))
+      expect(record?.status).toBe('succeeded');
+    expect(calls.filter((call) => call.some((n) => n >= 100))).toEqual([[100], [101]]);
   });
 
   it('ends an undecodable image as failed with invalid_image, and acknowledges it', async () => {

@@ -56,7 +56,7 @@ export function predictRoute(deps: AppDeps): Router {
     }
     let record;
     try {
-      const [{ type }, notify] = await Promise.all([
+      const [{ type, decodeUnits }, notify] = await Promise.all([
         inspectImage(image),
         checkedTarget(req, deps.notify ?? { fcm: false }),
       ])
@@ -73,6 +73,7 @@ export function predictRoute(deps: AppDeps): Router {
         uid,
         image,
         type,
+        decodeUnits,
         idempotencyKey,
         ...(floor === undefined ? {} : { minConfidence: floor }),
         ...(notify ? { notify } : {}),

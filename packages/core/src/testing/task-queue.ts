@@ -57,7 +57,7 @@ export function taskQueueContract(
       const queue = await h.connect();
       const message = taskMessage({ contentType: 'image/jpeg' });
       // Optional metadata travels too when it is set.
-      const floored = taskMessage({ minConfidence: 0.25 });
+      const floored = taskMessage({ minConfidence: 0.25, decodeUnits: 27 });
       const image = numberedImage(7);
       await queue.publish({ message, image });
       await queue.publish({ message: floored, image });
@@ -69,6 +69,7 @@ export function taskQueueContract(
       // Nothing optional appears that was not set.
       expect(received[0]?.message).not.toHaveProperty('notify');
       expect(received[0]?.message).not.toHaveProperty('language');
+      expect(received[0]?.message).not.toHaveProperty('decodeUnits');
       expect(Buffer.from(received[0]?.image ?? [])).toEqual(Buffer.from(image));
       expect(received[0]?.deliveryCount).toBe(1);
     })());
