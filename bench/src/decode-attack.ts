@@ -64,12 +64,16 @@ const producer = await createAmqpTaskQueue({ url: amqpUrl, queue: env.AMQP_QUEUE
 const client = createRedisClient(redisUrl, { enableOfflineQueue: true });
 const store = createRedisResultStore({ client, keyPrefix: env.REDIS_PREFIX });
 
-/** As the API counts it; none for an image over its pixel limits, which the API would have refused. */
+/** As the API counts it, once per image; none for one over its pixel limits, which the API would have refused. */
 const decodeUnits = (image: Uint8Array) =>
   inspect(image).then(
     (info) => info.decodeUnits,
     () => undefined,
   );
+const units = new Map<Uint8Array, number | undefined>([
+  [photo, await decodeUnits(photo)],
+  [bomb, await decodeUnits(bomb)],
+]);
 
 async function submit(owner: string, image: Uint8Array, contentType: ImageType) {
   const record = newQueuedRecord(randomUUID(), owner);
@@ -81,7 +85,7 @@ async function submit(owner: string, image: Uint8Array, contentType: ImageType) 
       owner,
       contentType,
       timestamp: Date.now(),
-      decodeUnits: await decodeUnits(image),
+      decodeUnits: units.get(image),
       schemaVersion: TASK_MESSAGE_SCHEMA_VERSION,
     },
     image,

@@ -63,7 +63,7 @@ export interface TaskProcessorOptions {
 }
 
 /** `costlyDecodeUnits` unless told: about 140 ms of a core, four times a phone photo's decode. */
-export const DEFAULT_COSTLY_DECODE_UNITS = 4;
+const DEFAULT_COSTLY_DECODE_UNITS = 4;
 
 export interface TaskProcessorEvents {
   taskEnded?(record: ResultRecord, info: { durationMs: number; deliveryCount: number }): void;
